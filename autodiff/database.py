@@ -1,0 +1,108 @@
+"""Which database a user means: a SQLite path or a URL, parsed once, masked when shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from autodiff.errors import ConfigError
+
+#: The table where the runner records applied scripts; never part of a snapshot.
+VERSION_TABLE = "autodiff_version"
+
+_SCHEMES = {
+    "sqlite": "sqlite",
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+}
+_DRIVERS = {"postgresql": {"psycopg", "psycopg2", ""}, "mysql": {"pymysql", ""}, "sqlite": {""}}
+
+
+@dataclass(frozen=True)
+class Database:
+    """A parsed database target. ``spec`` is what scripts receive (password included)."""
+
+    dialect: str
+    spec: str
+    path: Path | None = None
+    url: URL | None = None
+
+    @property
+    def display(self) -> str:
+        """How to name this database in messages: the path, or the URL with *** for the password."""
+        if self.url is not None:
+            return self.url.render_as_string(hide_password=True)
+        return str(self.path)
+
+    @property
+    def name(self) -> str:
+        """The database name on a server; the file name on SQLite."""
+        if self.url is not None:
+            return self.url.database or ""
+        assert self.path is not None
+        return self.path.name
+
+    def with_database(self, name: str) -> Database:
+        """The same server with another database name (for scratch databases)."""
+        if self.url is None:
+            raise ValueError("with_database is for server databases")
+        url = self.url.set(database=name)
+        return Database(self.dialect, url.render_as_string(hide_password=False), url=url)
+
+
+def parse_database(spec: str, base_dir: Path | None = None) -> Database:
+    """Parse ``spec``: a SQLAlchemy-style URL, ``sqlite:///path``, or a plain SQLite path."""
+    spec = spec.strip()
+    if not spec:
+        raise ConfigError("no database given", hint="pass --db PATH_OR_URL or set AUTODIFF_DB")
+    if "://" not in spec:
+        return _sqlite(Path(spec), base_dir)
+    try:
+        url = make_url(spec)
+    except ArgumentError:
+        raise ConfigError(f"malformed database URL: {_mask_raw(spec)}",
+                          hint="expected e.g. postgresql://user@host:5432/dbname") from None
+    backend, _, driver = url.drivername.partition("+")
+    dialect = _SCHEMES.get(backend)
+    if dialect is None or driver not in _DRIVERS[dialect]:
+        raise ConfigError(
+            f"unsupported database URL scheme {url.drivername!r} in {_mask_raw(spec)}",
+            hint="use a SQLite path, sqlite:///path, postgresql://... or mysql://...")
+    if dialect == "sqlite":
+        if not url.database:
+            raise ConfigError("a SQLite URL needs a file path: sqlite:///path/to/file.db")
+        return _sqlite(Path(url.database), base_dir)
+    if not url.database:
+        raise ConfigError(f"no database name in {url.render_as_string(hide_password=True)}",
+                          hint="add it after the host: .../dbname")
+    return Database(dialect, spec, url=url)
+
+
+def _sqlite(path: Path, base_dir: Path | None) -> Database:
+    if str(path) == ":memory:":
+        raise ConfigError("an in-memory SQLite database cannot be migrated; give a file path")
+    if base_dir is not None and not path.is_absolute():
+        path = base_dir / path
+    return Database("sqlite", str(path), path=path)
+
+
+def mask(text: str, database: Database | None) -> str:
+    """``text`` with the database's password, if any, replaced by ***."""
+    if database is not None and database.url is not None and database.url.password:
+        return text.replace(str(database.url.password), "***")
+    return text
+
+
+def _mask_raw(spec: str) -> str:
+    # A URL make_url could not parse: hide whatever sits between ':' and '@'.
+    head, sep, tail = spec.rpartition("@")
+    if not sep:
+        return spec
+    scheme, _, creds = head.partition("://")
+    user, colon, _ = creds.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{tail}"

@@ -1,0 +1,92 @@
+"""What every dialect provides: connecting, quoting, transactions and the run lock.
+
+Each dialect is one small subclass; flags carry a comment saying why they differ.
+Connections are plain DB-API connections in autocommit mode: the runner opens and
+closes transactions itself, so a script's own BEGIN/COMMIT can be seen and honoured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from autodiff.database import Database
+
+
+class Dialect:
+    """Base of the per-dialect classes in this package."""
+
+    name: ClassVar[str]
+    #: Can DDL run inside a transaction that rolls back cleanly?
+    TRANSACTIONAL_DDL: ClassVar[bool] = True
+    #: The DB-API placeholder for a parameter.
+    PARAM: ClassVar[str] = "%s"
+    #: Quote character for identifiers.
+    QUOTE: ClassVar[str] = '"'
+    #: What a driver raises; the runner catches these and names the script.
+    driver_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+
+    # -- connections -------------------------------------------------------
+    def connect(self, db: Database) -> Any:
+        """An autocommit DB-API connection; ConnectionFailed if it cannot be had."""
+        raise NotImplementedError
+
+    def in_transaction(self, conn: Any) -> bool:
+        """Whether ``conn`` has an open transaction."""
+        raise NotImplementedError
+
+    def database_exists(self, db: Database) -> bool:
+        """Whether the database (file, or database on the server) exists."""
+        raise NotImplementedError
+
+    def create_database(self, db: Database) -> None:
+        """Create an empty database (file, or database on the server)."""
+        raise NotImplementedError
+
+    def drop_database(self, db: Database) -> None:
+        """Drop the database (file, or database on the server) if it exists."""
+        raise NotImplementedError
+
+    # -- SQL text -----------------------------------------------------------
+    def quote(self, name: str) -> str:
+        """``name`` as a quoted identifier, quote characters doubled."""
+        q = self.QUOTE
+        return q + name.replace(q, q + q) + q
+
+    def query(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one statement and return its rows (empty for statements without rows)."""
+        cur = conn.cursor()
+        try:
+            cur.execute(sql, tuple(params)) if params else cur.execute(sql)
+            return list(cur.fetchall()) if cur.description else []
+        finally:
+            cur.close()
+
+    def execute(self, conn: Any, sql: str) -> None:
+        """Run one statement, discarding rows."""
+        cur = conn.cursor()
+        try:
+            cur.execute(sql)
+        finally:
+            cur.close()
+
+    # -- the run lock ---------------------------------------------------------
+    def acquire_lock(self, db: Database, conn: Any, timeout: float) -> Any:
+        """Take the lock that serializes runners on ``db``; returns a token for release."""
+        raise NotImplementedError
+
+    def release_lock(self, db: Database, conn: Any, token: Any) -> None:
+        """Release what :meth:`acquire_lock` took."""
+        raise NotImplementedError
+
+    # -- foreign keys around a script (SQLite only does anything) ----------
+    def before_script(self, conn: Any) -> None:
+        """Prepare the connection before a script's transaction opens."""
+
+    def check_before_commit(self, conn: Any) -> str | None:
+        """A problem that must fail the script before commit, or None."""
+        return None
+
+    def user_error(self, exc: BaseException) -> str:
+        """The database's own message for ``exc``, on one line."""
+        return " ".join(str(exc).split())

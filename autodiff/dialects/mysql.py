@@ -1,0 +1,87 @@
+"""MySQL and MariaDB through PyMySQL; GET_LOCK for the run. DDL is not transactional."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar
+
+from autodiff.database import Database, mask
+from autodiff.dialects.base import Dialect
+from autodiff.errors import ConnectionFailed
+
+SERVER_STATUS_IN_TRANS = 1  # MySQL protocol status flag
+
+
+def _driver() -> Any:
+    try:
+        import pymysql
+    except ImportError:
+        raise ConnectionFailed("MySQL/MariaDB support needs the PyMySQL driver",
+                               hint="pip install 'autodiff[mysql]'") from None
+    return pymysql
+
+
+class MySQLDialect(Dialect):
+    name = "mysql"
+    # Every DDL statement commits implicitly: a failed script cannot be rolled back.
+    # https://dev.mysql.com/doc/refman/8.0/en/implicit-commit.html
+    TRANSACTIONAL_DDL: ClassVar[bool] = False
+    QUOTE = "`"
+
+    @property
+    def driver_errors(self) -> tuple[type[BaseException], ...]:  # type: ignore[override]
+        return (_driver().Error,)
+
+    def connect(self, db: Database, database: str | None = None) -> Any:
+        pymysql = _driver()
+        url = db.url
+        assert url is not None
+        params: dict[str, Any] = {k: v for k, v in url.query.items() if isinstance(v, str)}
+        params.update(host=url.host or "localhost", port=url.port or 3306,
+                      user=url.username or "root", password=url.password or "",
+                      autocommit=True, connect_timeout=10, charset="utf8mb4")
+        if database != "":
+            params["database"] = database or url.database
+        try:
+            return pymysql.connect(**params)
+        except pymysql.Error as exc:
+            reason = mask(self.user_error(exc), db)
+            raise ConnectionFailed(f"cannot connect to {db.display}: {reason}") from None
+
+    def in_transaction(self, conn: Any) -> bool:
+        return bool(conn.server_status & SERVER_STATUS_IN_TRANS)
+
+    def database_exists(self, db: Database) -> bool:
+        with self.connect(db, database="") as conn:
+            return bool(self.query(
+                conn, "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+                (db.name,)))
+
+    def create_database(self, db: Database) -> None:
+        with self.connect(db, database="") as conn:
+            self.execute(conn, f"CREATE DATABASE {self.quote(db.name)} "
+                               "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+
+    def drop_database(self, db: Database) -> None:
+        with self.connect(db, database="") as conn:
+            self.execute(conn, f"DROP DATABASE IF EXISTS {self.quote(db.name)}")
+
+    def acquire_lock(self, db: Database, conn: Any, timeout: float) -> Any:
+        # GET_LOCK names are server-wide and at most 64 characters.
+        name = "autodiff." + hashlib.sha1(db.name.encode()).hexdigest()[:24]
+        got = self.query(conn, "SELECT GET_LOCK(%s, %s)", (name, max(0, int(timeout))))[0][0]
+        if got != 1:
+            raise ConnectionFailed(
+                f"another autodiff run holds the lock on {db.display} (waited {timeout:g}s)",
+                hint="retry later, or raise --lock-timeout")
+        return name
+
+    def release_lock(self, db: Database, conn: Any, token: Any) -> None:
+        self.query(conn, "SELECT RELEASE_LOCK(%s)", (token,))
+
+    def user_error(self, exc: BaseException) -> str:
+        # PyMySQL errors are (code, message) tuples.
+        args = getattr(exc, "args", ())
+        if len(args) == 2 and isinstance(args[1], str):
+            return f"({args[0]}) {' '.join(args[1].split())}"
+        return super().user_error(exc)

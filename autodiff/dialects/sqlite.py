@@ -1,0 +1,106 @@
+"""SQLite: a file, stdlib ``sqlite3``, an OS file lock beside the database."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from autodiff.database import Database
+from autodiff.dialects.base import Dialect
+from autodiff.errors import ConnectionFailed
+
+try:  # POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+class SQLiteDialect(Dialect):
+    name = "sqlite"
+    PARAM = "?"
+    driver_errors: ClassVar[tuple[type[BaseException], ...]] = (sqlite3.Error,)
+
+    def __init__(self, busy_timeout: float = 5.0) -> None:
+        self.busy_timeout = busy_timeout
+
+    def connect(self, db: Database) -> sqlite3.Connection:
+        path = _path(db)
+        if not path.exists():
+            raise ConnectionFailed(f"database file does not exist: {path}",
+                                   hint="run `autodiff upgrade` (it creates the file) or create_db()")
+        try:
+            # isolation_level=None: the runner issues BEGIN/COMMIT itself.
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
+                                   isolation_level=None, timeout=self.busy_timeout)
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise ConnectionFailed(f"cannot open SQLite database {path}: {exc}") from None
+        return conn
+
+    def in_transaction(self, conn: Any) -> bool:
+        return bool(conn.in_transaction)
+
+    def database_exists(self, db: Database) -> bool:
+        return _path(db).exists()
+
+    def create_database(self, db: Database) -> None:
+        path = _path(db)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            sqlite3.connect(path).close()
+        except (OSError, sqlite3.Error) as exc:
+            raise ConnectionFailed(f"cannot create SQLite database {path}: {exc}") from None
+
+    def drop_database(self, db: Database) -> None:
+        path = _path(db)
+        for suffix in ("", "-journal", "-wal", "-shm", ".autodiff-lock"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(f"{path}{suffix}")
+
+    def acquire_lock(self, db: Database, conn: Any, timeout: float) -> Any:
+        # A lock file, not a transaction: a write transaction held across the run
+        # would block the writes of .py/.sh scripts (DESIGN section 3).
+        lock_path = f"{_path(db)}.autodiff-lock"
+        handle = open(lock_path, "a+b")  # noqa: SIM115 - held until release_lock
+        if fcntl is None:  # pragma: no cover
+            return handle
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return handle
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    handle.close()
+                    raise ConnectionFailed(
+                        f"another autodiff run holds the lock on {_path(db)} "
+                        f"(waited {timeout:g}s)", hint="retry later, or raise --lock-timeout"
+                    ) from None
+                time.sleep(0.05)
+
+    def release_lock(self, db: Database, conn: Any, token: Any) -> None:
+        if fcntl is not None:
+            fcntl.flock(token.fileno(), fcntl.LOCK_UN)
+        token.close()
+
+    def before_script(self, conn: Any) -> None:
+        # foreign_keys is ignored inside a transaction, so it is set before BEGIN;
+        # with it on, the DROP TABLE of a table rebuild would cascade into child rows.
+        conn.execute("PRAGMA foreign_keys = OFF")
+
+    def check_before_commit(self, conn: Any) -> str | None:
+        rows = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if not rows:
+            return None
+        table, rowid, parent, _ = rows[0]
+        more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
+        return f"foreign key violation: {table} row {rowid} references a missing {parent} row{more}"
+
+
+def _path(db: Database) -> Path:
+    assert db.path is not None
+    return db.path

@@ -1,0 +1,186 @@
+"""The schema model: plain, immutable, dialect-independent values.
+
+Values inside (type names, default expressions, check expressions) are held in the
+normalized form of the schema's dialect (see ``normalize.py``), so two schemas that
+mean the same thing compare equal whichever way they were read or declared.
+Collections whose order carries no meaning (indexes, constraints, tables) are
+sorted on construction, so equality and the JSON snapshot never depend on the order
+a catalog happened to return them in. Column order is kept: it is visible to users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+DIALECTS = ("sqlite", "postgresql", "mysql")
+
+
+def _sorted(items: tuple[Any, ...], key: Any) -> tuple[Any, ...]:
+    return tuple(sorted(items, key=key))
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    # Canonicalizing in __post_init__ of a frozen dataclass needs the bypass.
+    object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """A generated column: ``GENERATED ALWAYS AS (expression) [STORED]``."""
+
+    expression: str
+    stored: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column; ``type`` and ``default`` are normalized SQL of the dialect."""
+
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    autoincrement: bool = False
+    computed: Computed | None = None
+    collation: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryKey:
+    """The primary key; None for its name where the dialect names none (MySQL, SQLite)."""
+
+    columns: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unique:
+    """A unique constraint (on MySQL, any unique index that is not the primary key)."""
+
+    name: str | None
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """A non-constraint index: over plain ``columns``, or over ``expressions`` (SQL)."""
+
+    name: str
+    columns: tuple[str, ...] = ()
+    unique: bool = False
+    expressions: tuple[str, ...] = ()
+    where: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    """A foreign key; ``on_delete``/``on_update`` are None for the default (NO ACTION)."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_delete: str | None = None
+    on_update: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A check constraint over a normalized boolean expression."""
+
+    name: str | None
+    expression: str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table and everything that belongs to it."""
+
+    name: str
+    columns: tuple[Column, ...] = ()
+    primary_key: PrimaryKey | None = None
+    uniques: tuple[Unique, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    checks: tuple[Check, ...] = ()
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "uniques", _sorted(self.uniques, lambda u: (u.name or "", u.columns)))
+        _set(self, "indexes", _sorted(self.indexes, lambda i: i.name))
+        _set(self, "foreign_keys", _sorted(
+            self.foreign_keys, lambda f: (f.name or "", f.columns, f.ref_table)))
+        _set(self, "checks", _sorted(self.checks, lambda c: (c.name or "", c.expression)))
+
+    def column(self, name: str) -> Column | None:
+        """The column called ``name``, or None."""
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """A view; its definition is the database's own rendering of the query."""
+
+    name: str
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A trigger, kept as the full statement that creates it."""
+
+    name: str
+    table: str
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
+class Enum:
+    """A PostgreSQL enum type."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """A whole database schema in one dialect's normalized terms."""
+
+    dialect: str
+    tables: tuple[Table, ...] = ()
+    views: tuple[View, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    enums: tuple[Enum, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.dialect not in DIALECTS:
+            raise ValueError(f"unknown dialect {self.dialect!r}")
+        for name in ("tables", "views", "triggers", "enums"):
+            _set(self, name, _sorted(getattr(self, name), lambda o: o.name))
+
+    def table(self, name: str) -> Table | None:
+        """The table called ``name``, or None."""
+        return next((t for t in self.tables if t.name == name), None)
+
+    def without_tables(self, names: set[str]) -> Schema:
+        """This schema less the named tables (and their triggers)."""
+        return replace(
+            self,
+            tables=tuple(t for t in self.tables if t.name not in names),
+            triggers=tuple(t for t in self.triggers if t.table not in names),
+        )
+
+    def to_json(self) -> str:
+        """The stable snapshot: sorted keys, defaults omitted, same schema same bytes."""
+        from autodiff.snapshot import schema_to_json
+
+        return schema_to_json(self)
+
+    @staticmethod
+    def from_json(text: str) -> Schema:
+        """Read a snapshot written by :meth:`to_json`."""
+        from autodiff.snapshot import schema_from_json
+
+        return schema_from_json(text)
