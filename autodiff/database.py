@@ -64,7 +64,7 @@ def parse_database(spec: str, base_dir: Path | None = None) -> Database:
         return _sqlite(Path(spec), base_dir)
     try:
         url = make_url(spec)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise ConfigError(f"malformed database URL: {_mask_raw(spec)}",
                           hint="expected e.g. postgresql://user@host:5432/dbname") from None
     backend, _, driver = url.drivername.partition("+")

@@ -8,10 +8,12 @@ class AutodiffError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None,
+                 details: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.details = details  # extra lines worth showing, e.g. a script's stderr
 
     def __str__(self) -> str:
         return self.message
@@ -31,6 +33,8 @@ class ScriptsError(AutodiffError):
 
 class IntegrityError(AutodiffError):
     """The database and the migrations folder disagree (edited script, newer db, gap)."""
+
+    exit_code = 1
 
 
 class ScriptFailed(AutodiffError):

@@ -65,7 +65,11 @@ class SQLiteDialect(Dialect):
         # A lock file, not a transaction: a write transaction held across the run
         # would block the writes of .py/.sh scripts (DESIGN section 3).
         lock_path = f"{_path(db)}.autodiff-lock"
-        handle = open(lock_path, "a+b")  # noqa: SIM115 - held until release_lock
+        try:
+            handle = open(lock_path, "a+b")  # noqa: SIM115 - held until release_lock
+        except OSError as exc:
+            raise ConnectionFailed(f"cannot create the lock file {lock_path}: {exc.strerror}",
+                                   hint="is the database's folder read-only?") from None
         if fcntl is None:  # pragma: no cover
             return handle
         deadline = time.monotonic() + timeout

@@ -1,0 +1,237 @@
+"""The runner: the only code that changes a database's version.
+
+One connection and one lock for the whole run; each script in its own transaction
+where the dialect allows DDL in one; the version row is written in the same
+transaction as the script's statements, so a script is applied and recorded, or neither.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from autodiff import versiontable
+from autodiff.database import Database, mask
+from autodiff.dialects import Dialect, dialect_for
+from autodiff.errors import ConnectionFailed, IntegrityError, ScriptFailed
+from autodiff.scripts import Script
+from autodiff.sqlsplit import Statement, split_sql
+
+DEFAULT_LOCK_TIMEOUT = 60.0
+
+
+@dataclass
+class RunResult:
+    """What a run did: versions before and after, and each applied script with its time."""
+
+    version_before: int
+    version_after: int
+    applied: list[tuple[Script, int]] = field(default_factory=list)
+
+
+@contextmanager
+def session(db: Database, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+            out: TextIO | None = None) -> Iterator[Session]:
+    """A connection to ``db`` holding the run lock; the version is read after locking."""
+    dialect = dialect_for(db)
+    conn = dialect.connect(db)
+    try:
+        waited = time.monotonic()
+        token = dialect.acquire_lock(db, conn, lock_timeout)
+        if out is not None and time.monotonic() - waited > 1:
+            out.write(f"(waited {time.monotonic() - waited:.1f}s for another run's lock)\n")
+        try:
+            yield Session(db, dialect, conn, out)
+        finally:
+            dialect.release_lock(db, conn, token)
+    finally:
+        conn.close()
+
+
+class Session:
+    """An open, locked connection the runner works through."""
+
+    def __init__(self, db: Database, dialect: Dialect, conn: Any, out: TextIO | None) -> None:
+        self.db, self.dialect, self.conn, self.out = db, dialect, conn, out
+
+    def say(self, text: str) -> None:
+        if self.out is not None:
+            self.out.write(text + "\n")
+            self.out.flush()
+
+    # -- the version table ------------------------------------------------------
+    def ensure_managed(self) -> None:
+        """Create the version table in an empty database; refuse an unmanaged non-empty one."""
+        with self.storage_errors():
+            tables = versiontable.user_tables(self.dialect, self.conn)
+            if versiontable.VERSION_TABLE in tables:
+                return
+            if tables:
+                raise IntegrityError(
+                    f"{self.db.display} has tables but is not managed by autodiff "
+                    f"(no {versiontable.VERSION_TABLE} table)",
+                    hint="adopt it with `autodiff enroll` instead of replaying every script")
+            self.dialect.execute(self.conn, versiontable.create_sql(self.dialect))
+
+    def applied(self) -> list[versiontable.Applied]:
+        """The version table's rows; IntegrityError when the database is not managed."""
+        with self.storage_errors():
+            if not versiontable.exists(self.dialect, self.conn):
+                raise IntegrityError(f"{self.db.display} is not managed by autodiff "
+                                     f"(no {versiontable.VERSION_TABLE} table)",
+                                     hint="call create_db() / run `autodiff upgrade` first")
+            return versiontable.read(self.dialect, self.conn)
+
+    @contextmanager
+    def storage_errors(self) -> Iterator[None]:
+        """Turn a driver error outside any script into a one-line ConnectionFailed."""
+        try:
+            yield
+        except self.dialect.driver_errors as exc:
+            raise ConnectionFailed(f"{self.db.display}: {self._error_text(exc)}") from None
+
+    def _error_text(self, exc: BaseException) -> str:
+        return mask(self.dialect.user_error(exc), self.db)
+
+    # -- running scripts -----------------------------------------------------------
+    def run(self, scripts: list[Script], to: int | None = None) -> RunResult:
+        """Apply pending scripts (up to ``to``) in order; stop at the first failure."""
+        applied = self.applied()
+        versiontable.verify(scripts, applied)
+        todo = versiontable.pending(scripts, applied, to)
+        before = applied[-1].version if applied else 0
+        result = RunResult(before, before)
+        for index, script in enumerate(todo, 1):
+            prefix = f"[{index}/{len(todo)}] " if len(todo) > 3 else ""
+            self.say(f"{prefix}applying {script.name}")
+            started = time.perf_counter()
+            self.apply(script, result.version_after)
+            ms = round((time.perf_counter() - started) * 1000)
+            result.applied.append((script, ms))
+            result.version_after = script.version
+        return result
+
+    def apply(self, script: Script, current: int) -> None:
+        """Apply one script and record it; ScriptFailed if it fails (nothing recorded)."""
+        if script.kind == "sql":
+            self._apply_sql(script, current)
+        else:
+            started = time.perf_counter()
+            self._run_subprocess(script, current)
+            with self.storage_errors():
+                self.dialect.execute(self.conn, "BEGIN")
+                self._record(script, started)
+                self.dialect.execute(self.conn, "COMMIT")
+
+    def _record(self, script: Script, started: float) -> None:
+        ms = round((time.perf_counter() - started) * 1000)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        cur = self.conn.cursor()
+        try:
+            cur.execute(versiontable.insert_sql(self.dialect),
+                        (script.version, script.name, script.checksum, now, ms))
+        finally:
+            cur.close()
+
+    def _apply_sql(self, script: Script, current: int) -> None:
+        statements = split_sql(script.text(), self.dialect.name)
+        started = time.perf_counter()
+        self.dialect.before_script(self.conn)
+        if any(s.controls_transaction for s in statements):
+            self._run_self_managed(script, statements, current, started)
+            return
+        self.dialect.execute(self.conn, "BEGIN")
+        try:
+            for statement in statements:
+                self._execute(script, statement, current)
+            self._check_and_record(script, current, started)
+            self.dialect.execute(self.conn, "COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _run_self_managed(self, script: Script, statements: list[Statement], current: int,
+                          started: float) -> None:
+        # The script opens and commits its own transaction(s). The version row goes into
+        # the last one when the script ends with its COMMIT, else right after the script.
+        last = statements[-1]
+        recorded = False
+        try:
+            for statement in statements:
+                if statement is last and last.is_commit and self.dialect.in_transaction(self.conn):
+                    self._check_and_record(script, current, started)
+                    recorded = True
+                self._execute(script, statement, current)
+        except BaseException:
+            self._rollback()
+            raise
+        if self.dialect.in_transaction(self.conn):
+            self._rollback()
+            raise ScriptFailed(f"{script.name} left a transaction open (BEGIN without COMMIT)",
+                               hint=f"its last transaction was rolled back; the database is "
+                                    f"still at version {current}: add the COMMIT")
+        if not recorded:
+            self.dialect.execute(self.conn, "BEGIN")
+            self._record(script, started)
+            self.dialect.execute(self.conn, "COMMIT")
+
+    def _check_and_record(self, script: Script, current: int, started: float) -> None:
+        problem = self.dialect.check_before_commit(self.conn)
+        if problem is not None:
+            raise ScriptFailed(f"{script.name}: {problem}",
+                               hint=f"rolled back; the database is still at version {current}")
+        self._record(script, started)
+
+    def _execute(self, script: Script, statement: Statement, current: int) -> None:
+        try:
+            self.dialect.execute(self.conn, statement.text)
+        except self.dialect.driver_errors as exc:
+            self._storage_trouble(exc)
+            raise ScriptFailed(
+                f"{script.name} failed at line {statement.line}: {self._error_text(exc)} "
+                f"-- in: {statement.summary()}",
+                hint=self._failure_hint(current)) from None
+
+    def _storage_trouble(self, exc: BaseException) -> None:
+        # A locked or read-only SQLite file is not the script's fault: exit 2, not 1.
+        text = str(exc).lower()
+        if self.dialect.name == "sqlite" and ("locked" in text or "readonly" in text):
+            raise ConnectionFailed(f"cannot write {self.db.display}: {exc}",
+                                   hint="is another program holding it, or is it read-only?")
+
+    def _failure_hint(self, current: int) -> str:
+        if self.dialect.TRANSACTIONAL_DDL:
+            return f"rolled back; the database is still at version {current}"
+        return (f"{self.dialect.name} cannot roll back DDL: statements before this one may "
+                f"have taken effect; nothing was recorded, the version is still {current}")
+
+    def _rollback(self) -> None:
+        if self.dialect.in_transaction(self.conn):
+            try:
+                self.dialect.execute(self.conn, "ROLLBACK")
+            except self.dialect.driver_errors:
+                pass  # the connection is gone; the server rolls back on its own
+
+    def _run_subprocess(self, script: Script, current: int) -> None:
+        interpreter = ["sh"] if script.kind == "sh" else [sys.executable]
+        target = str(self.db.path) if self.db.path is not None else self.db.spec
+        env = {**os.environ, "AUTODIFF_DB": target}
+        proc = subprocess.run([*interpreter, str(script.path), target], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              errors="replace", check=False)
+        if proc.stdout:
+            for line in proc.stdout.splitlines():
+                self.say(f"  {line}")
+        if proc.returncode != 0:
+            lines = [mask(ln, self.db) for ln in proc.stderr.splitlines() if ln.strip()]
+            last = lines[-1] if lines else "(no output on stderr)"
+            raise ScriptFailed(f"{script.name} exited with status {proc.returncode}: {last}",
+                               hint=f"nothing was recorded; the database is still at version "
+                                    f"{current}", details=tuple(lines[-20:]))
