@@ -186,8 +186,7 @@ def upgrade_sql(db: Database | str | Path, migrations_dir: Path, to: int | None 
     return "\n".join(lines) + "\n"
 
 
-def backup(db: Database | str | Path, destination: Path | None = None,
-           out: TextIO | None = None) -> Path:
+def backup(db: Database | str | Path, destination: Path | None = None) -> Path:
     """A consistent copy of a SQLite database through SQLite's online backup API."""
     target = _database(db)
     if target.path is None:
@@ -203,7 +202,9 @@ def backup(db: Database | str | Path, destination: Path | None = None,
     try:
         copy = sqlite3.connect(destination)
         try:
-            source.backup(copy, pages=4096, progress=_backup_progress(out))
+            # One step: the copy holds a read lock throughout, so it always finishes and is
+            # consistent; stepwise copies restart on every write and may never finish.
+            source.backup(copy)
         finally:
             copy.close()
     except sqlite3.Error as exc:
@@ -212,15 +213,6 @@ def backup(db: Database | str | Path, destination: Path | None = None,
     finally:
         source.close()
     return destination
-
-
-def _backup_progress(out: TextIO | None):  # type: ignore[no-untyped-def]
-    def progress(status: int, remaining: int, total: int) -> None:
-        if out is not None and total > 40960:  # only worth showing past ~160 MB of pages
-            out.write(f"\rbackup: {100 * (total - remaining) // total}%")
-            if remaining == 0:
-                out.write("\n")
-    return progress
 
 
 def snapshot(db: Database | str | Path) -> Schema:

@@ -82,7 +82,7 @@ def upgrade(settings: Settings, to: int | None, sql: bool, make_backup: bool,
         click.echo(api.upgrade_sql(db, settings.migrations, to), nl=False)
         return
     if make_backup and db.path is not None and db.path.exists():
-        click.echo(f"backup: {api.backup(db, out=sys.stdout)}")
+        click.echo(f"backup: {api.backup(db)}")
     api.upgrade(db, settings.migrations, to=to, out=sys.stdout, lock_timeout=lock_timeout)
 
 
@@ -116,7 +116,7 @@ def history(settings: Settings) -> None:
               help="Backup file (default: DB.YYYYmmdd-HHMMSS.backup beside it).")
 def backup(settings: Settings, destination: Path | None) -> None:
     """Copy a SQLite database consistently, even while it is in use."""
-    click.echo(str(api.backup(settings.database(), destination, out=sys.stdout)))
+    click.echo(str(api.backup(settings.database(), destination)))
 
 
 @cli.command()

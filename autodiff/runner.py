@@ -7,6 +7,7 @@ transaction as the script's statements, so a script is applied and recorded, or 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -214,17 +215,16 @@ class Session:
 
     def _rollback(self) -> None:
         if self.dialect.in_transaction(self.conn):
-            try:
+            # If the connection is gone, the server rolls back on its own.
+            with contextlib.suppress(*self.dialect.driver_errors):
                 self.dialect.execute(self.conn, "ROLLBACK")
-            except self.dialect.driver_errors:
-                pass  # the connection is gone; the server rolls back on its own
 
     def _run_subprocess(self, script: Script, current: int) -> None:
         interpreter = ["sh"] if script.kind == "sh" else [sys.executable]
         target = str(self.db.path) if self.db.path is not None else self.db.spec
         env = {**os.environ, "AUTODIFF_DB": target}
         proc = subprocess.run([*interpreter, str(script.path), target], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              capture_output=True, text=True,
                               errors="replace", check=False)
         if proc.stdout:
             for line in proc.stdout.splitlines():

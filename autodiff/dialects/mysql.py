@@ -59,7 +59,7 @@ class MySQLDialect(Dialect):
 
     def create_database(self, db: Database) -> None:
         with self.connect(db, database="") as conn:
-            self.execute(conn, f"CREATE DATABASE {self.quote(db.name)} "
+            self.execute(conn, f"CREATE DATABASE IF NOT EXISTS {self.quote(db.name)} "
                                "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
 
     def drop_database(self, db: Database) -> None:
@@ -81,7 +81,7 @@ class MySQLDialect(Dialect):
 
     def user_error(self, exc: BaseException) -> str:
         # PyMySQL errors are (code, message) tuples.
-        args = getattr(exc, "args", ())
+        args: tuple[Any, ...] = getattr(exc, "args", ())
         if len(args) == 2 and isinstance(args[1], str):
             return f"({args[0]}) {' '.join(args[1].split())}"
         return super().user_error(exc)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Any, ClassVar
+from typing import Any
 
 from autodiff.database import Database, mask
 from autodiff.dialects.base import Dialect
@@ -42,10 +43,16 @@ class PostgreSQLDialect(Dialect):
             params["password"] = url.password
         params.setdefault("connect_timeout", "10")
         try:
-            return psycopg.connect(autocommit=True, **params)
+            conn = psycopg.connect(autocommit=True, **params)
         except psycopg.Error as exc:
             reason = mask(self.user_error(exc), db)
             raise ConnectionFailed(f"cannot connect to {db.display}: {reason}") from None
+        if conn.info.server_version >= 140000:
+            # A runner killed mid-statement otherwise keeps its transaction and the run lock
+            # until the statement ends; with this the server notices within a second.
+            # https://www.postgresql.org/docs/current/runtime-config-connection.html
+            self.execute(conn, "SET client_connection_check_interval = 1000")
+        return conn
 
     def in_transaction(self, conn: Any) -> bool:
         from psycopg.pq import TransactionStatus
@@ -61,7 +68,10 @@ class PostgreSQLDialect(Dialect):
                                    (db.name,)))
 
     def create_database(self, db: Database) -> None:
-        with self._maintenance(db) as conn:
+        psycopg = _driver()
+        # Another runner may have created it first.
+        duplicate = contextlib.suppress(psycopg.errors.DuplicateDatabase)
+        with self._maintenance(db) as conn, duplicate:
             self.execute(conn, f"CREATE DATABASE {self.quote(db.name)}")
 
     def drop_database(self, db: Database) -> None:

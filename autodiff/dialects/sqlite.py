@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import sys
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -13,10 +14,22 @@ from autodiff.database import Database
 from autodiff.dialects.base import Dialect
 from autodiff.errors import ConnectionFailed
 
-try:  # POSIX
+if sys.platform == "win32":  # pragma: no cover
+    import msvcrt
+
+    def _try_lock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # OSError while another process holds it
+
+    def _unlock(fd: int) -> None:
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+else:
     import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+
+    def _try_lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError while held
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class SQLiteDialect(Dialect):
@@ -31,7 +44,7 @@ class SQLiteDialect(Dialect):
         path = _path(db)
         if not path.exists():
             raise ConnectionFailed(f"database file does not exist: {path}",
-                                   hint="run `autodiff upgrade` (it creates the file) or create_db()")
+                                   hint="`autodiff upgrade` or create_db() creates it")
         try:
             # isolation_level=None: the runner issues BEGIN/COMMIT itself.
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
@@ -70,14 +83,12 @@ class SQLiteDialect(Dialect):
         except OSError as exc:
             raise ConnectionFailed(f"cannot create the lock file {lock_path}: {exc.strerror}",
                                    hint="is the database's folder read-only?") from None
-        if fcntl is None:  # pragma: no cover
-            return handle
         deadline = time.monotonic() + timeout
         while True:
             try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _try_lock(handle.fileno())
                 return handle
-            except BlockingIOError:
+            except OSError:
                 if time.monotonic() >= deadline:
                     handle.close()
                     raise ConnectionFailed(
@@ -87,8 +98,7 @@ class SQLiteDialect(Dialect):
                 time.sleep(0.05)
 
     def release_lock(self, db: Database, conn: Any, token: Any) -> None:
-        if fcntl is not None:
-            fcntl.flock(token.fileno(), fcntl.LOCK_UN)
+        _unlock(token.fileno())
         token.close()
 
     def before_script(self, conn: Any) -> None:
