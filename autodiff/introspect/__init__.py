@@ -1,0 +1,37 @@
+"""Live database -> Schema: one introspector per dialect, a constant number of queries.
+
+Every introspector reads the catalog with one query per kind of object, whatever the
+number of tables, through ``Dialect.query`` (so a test can count the queries), and
+normalizes what it reads at this boundary (``autodiff.normalize``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from autodiff.database import Database
+from autodiff.dialects import Dialect, dialect_for
+from autodiff.introspect import mysql, postgresql, sqlite
+from autodiff.model import Schema
+
+INTROSPECTORS: dict[str, Callable[[Dialect, Any], Schema]] = {
+    "sqlite": sqlite.read_schema,
+    "postgresql": postgresql.read_schema,
+    "mysql": mysql.read_schema,
+}
+
+
+def introspect(db: Database, conn: Any = None) -> Schema:
+    """The schema of the live database ``db`` (through ``conn`` if given, else its own)."""
+    dialect = dialect_for(db)
+    if conn is not None:
+        return INTROSPECTORS[db.dialect](dialect, conn)
+    conn = dialect.connect(db)
+    try:
+        return INTROSPECTORS[db.dialect](dialect, conn)
+    finally:
+        conn.close()
+
+
+__all__ = ["INTROSPECTORS", "introspect"]

@@ -1,0 +1,469 @@
+"""Migration operations: plain data, each knowing if it can lose data and its inverse.
+
+Ops name tables by their name at the moment the op runs (renames are ops too), and
+carry whole objects (not just names) so that a renderer needs nothing else and
+``reverse()`` can rebuild what a drop removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from autodiff.model import (
+    Check,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    PrimaryKey,
+    Table,
+    Trigger,
+    Unique,
+    View,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """Base of all operations."""
+
+    #: Can running this op lose data?
+    destructive = False
+
+    @property
+    def table_name(self) -> str:
+        """The table this op works on (its name when the op runs)."""
+        raise NotImplementedError
+
+    def reverse(self) -> Op | None:
+        """The op that undoes this one, or None where no inverse exists."""
+        return None
+
+    def describe(self) -> str:
+        """This op in words, for headers and reviews."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTable(Op):
+    table: Table
+
+    @property
+    def table_name(self) -> str:
+        return self.table.name
+
+    def reverse(self) -> Op:
+        return DropTable(self.table)
+
+    def describe(self) -> str:
+        return f"create table {self.table.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class DropTable(Op):
+    table: Table
+    destructive = True
+
+    @property
+    def table_name(self) -> str:
+        return self.table.name
+
+    def reverse(self) -> Op:
+        return CreateTable(self.table)
+
+    def describe(self) -> str:
+        return f"drop table {self.table.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class RenameTable(Op):
+    old: str
+    new: str
+
+    @property
+    def table_name(self) -> str:
+        return self.old
+
+    def reverse(self) -> Op:
+        return RenameTable(self.new, self.old)
+
+    def describe(self) -> str:
+        return f"rename table {self.old} to {self.new}"
+
+
+@dataclass(frozen=True, slots=True)
+class AddColumn(Op):
+    table: str
+    column: Column
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return DropColumn(self.table, self.column)
+
+    def describe(self) -> str:
+        return f"add column {self.table}.{self.column.name} ({self.column.type})"
+
+
+@dataclass(frozen=True, slots=True)
+class DropColumn(Op):
+    table: str
+    column: Column
+    destructive = True
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return AddColumn(self.table, self.column)
+
+    def describe(self) -> str:
+        return f"drop column {self.table}.{self.column.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class RenameColumn(Op):
+    table: str
+    old: str
+    new: str
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return RenameColumn(self.table, self.new, self.old)
+
+    def describe(self) -> str:
+        return f"rename column {self.table}.{self.old} to {self.new}"
+
+
+#: The attributes of a column an AlterColumn can change.
+COLUMN_CHANGES = ("type", "nullable", "default", "autoincrement", "computed", "collation",
+                  "comment")
+
+
+@dataclass(frozen=True, slots=True)
+class AlterColumn(Op):
+    """A change of one column; carries both whole columns (MySQL restates the whole)."""
+
+    table: str
+    current: Column
+    desired: Column
+    changes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    @property
+    def destructive(self) -> bool:  # type: ignore[override]
+        # A type change can truncate or fail to convert; computed changes drop stored data.
+        return "type" in self.changes or "computed" in self.changes
+
+    def reverse(self) -> Op:
+        return AlterColumn(self.table, self.desired, self.current, self.changes)
+
+    def describe(self) -> str:
+        words = []
+        c, d = self.current, self.desired
+        if "type" in self.changes:
+            words.append(f"type {c.type} -> {d.type}")
+        if "nullable" in self.changes:
+            words.append("drop NOT NULL" if d.nullable else "set NOT NULL")
+        if "default" in self.changes:
+            words.append(f"default {c.default or 'none'} -> {d.default or 'none'}")
+        words += [name for name in sorted(self.changes) if name not in
+                  ("type", "nullable", "default")]
+        return f"alter column {self.table}.{c.name}: {', '.join(words)}"
+
+
+@dataclass(frozen=True, slots=True)
+class SetPrimaryKey(Op):
+    """Replace (or add, or remove) a table's primary key."""
+
+    table: str
+    current: PrimaryKey | None
+    desired: PrimaryKey | None
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return SetPrimaryKey(self.table, self.desired, self.current)
+
+    def describe(self) -> str:
+        if self.desired is None:
+            return f"drop primary key of {self.table}"
+        return f"set primary key of {self.table} to ({', '.join(self.desired.columns)})"
+
+
+@dataclass(frozen=True, slots=True)
+class AddUnique(Op):
+    table: str
+    unique: Unique
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return DropUnique(self.table, self.unique)
+
+    def describe(self) -> str:
+        return f"add unique {self.unique.name or ''} on {self.table} " \
+               f"({', '.join(self.unique.columns)})".replace("  ", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class DropUnique(Op):
+    table: str
+    unique: Unique
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return AddUnique(self.table, self.unique)
+
+    def describe(self) -> str:
+        return f"drop unique {self.unique.name or ''} on {self.table} " \
+               f"({', '.join(self.unique.columns)})".replace("  ", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class CreateIndex(Op):
+    table: str
+    index: Index
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return DropIndex(self.table, self.index)
+
+    def describe(self) -> str:
+        kind = "unique index" if self.index.unique else "index"
+        parts = self.index.columns or self.index.expressions
+        return f"create {kind} {self.index.name} on {self.table} ({', '.join(parts)})"
+
+
+@dataclass(frozen=True, slots=True)
+class DropIndex(Op):
+    table: str
+    index: Index
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return CreateIndex(self.table, self.index)
+
+    def describe(self) -> str:
+        return f"drop index {self.index.name} on {self.table}"
+
+
+@dataclass(frozen=True, slots=True)
+class AddForeignKey(Op):
+    table: str
+    foreign_key: ForeignKey
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return DropForeignKey(self.table, self.foreign_key)
+
+    def describe(self) -> str:
+        fk = self.foreign_key
+        return (f"add foreign key {self.table} ({', '.join(fk.columns)}) -> "
+                f"{fk.ref_table} ({', '.join(fk.ref_columns)})")
+
+
+@dataclass(frozen=True, slots=True)
+class DropForeignKey(Op):
+    table: str
+    foreign_key: ForeignKey
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return AddForeignKey(self.table, self.foreign_key)
+
+    def describe(self) -> str:
+        fk = self.foreign_key
+        return (f"drop foreign key {self.table} ({', '.join(fk.columns)}) -> "
+                f"{fk.ref_table}")
+
+
+@dataclass(frozen=True, slots=True)
+class AddCheck(Op):
+    table: str
+    check: Check
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return DropCheck(self.table, self.check)
+
+    def describe(self) -> str:
+        return f"add check on {self.table}: {self.check.expression}"
+
+
+@dataclass(frozen=True, slots=True)
+class DropCheck(Op):
+    table: str
+    check: Check
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return AddCheck(self.table, self.check)
+
+    def describe(self) -> str:
+        return f"drop check on {self.table}: {self.check.expression}"
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildTable(Op):
+    """SQLite's 12-step rebuild: a new table of the desired shape, rows copied over.
+
+    ``ops`` are the table's changes that the rebuild carries out; ``column_map`` maps each
+    desired column to the current column its values come from (renames included).
+    """
+
+    current: Table
+    desired: Table
+    ops: tuple[Op, ...]
+    column_map: tuple[tuple[str, str], ...]
+
+    @property
+    def table_name(self) -> str:
+        return self.desired.name  # table renames run before the rebuild
+
+    @property
+    def destructive(self) -> bool:  # type: ignore[override]
+        return any(op.destructive for op in self.ops)
+
+    def describe(self) -> str:
+        return f"rebuild table {self.current.name} ({'; '.join(o.describe() for o in self.ops)})"
+
+
+@dataclass(frozen=True, slots=True)
+class CreateView(Op):
+    view: View
+
+    @property
+    def table_name(self) -> str:
+        return self.view.name
+
+    def reverse(self) -> Op:
+        return DropView(self.view)
+
+    def describe(self) -> str:
+        return f"create view {self.view.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class DropView(Op):
+    view: View
+
+    @property
+    def table_name(self) -> str:
+        return self.view.name
+
+    def reverse(self) -> Op:
+        return CreateView(self.view)
+
+    def describe(self) -> str:
+        return f"drop view {self.view.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTrigger(Op):
+    trigger: Trigger
+
+    @property
+    def table_name(self) -> str:
+        return self.trigger.table
+
+    def reverse(self) -> Op:
+        return DropTrigger(self.trigger)
+
+    def describe(self) -> str:
+        return f"create trigger {self.trigger.name} on {self.trigger.table}"
+
+
+@dataclass(frozen=True, slots=True)
+class DropTrigger(Op):
+    trigger: Trigger
+
+    @property
+    def table_name(self) -> str:
+        return self.trigger.table
+
+    def reverse(self) -> Op:
+        return CreateTrigger(self.trigger)
+
+    def describe(self) -> str:
+        return f"drop trigger {self.trigger.name} on {self.trigger.table}"
+
+
+@dataclass(frozen=True, slots=True)
+class CreateEnum(Op):
+    enum: Enum
+
+    @property
+    def table_name(self) -> str:
+        return self.enum.name
+
+    def reverse(self) -> Op:
+        return DropEnum(self.enum)
+
+    def describe(self) -> str:
+        return f"create enum {self.enum.name} ({', '.join(self.enum.values)})"
+
+
+@dataclass(frozen=True, slots=True)
+class DropEnum(Op):
+    enum: Enum
+    destructive = True
+
+    @property
+    def table_name(self) -> str:
+        return self.enum.name
+
+    def reverse(self) -> Op:
+        return CreateEnum(self.enum)
+
+    def describe(self) -> str:
+        return f"drop enum {self.enum.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class AddEnumValues(Op):
+    """Append values to a PostgreSQL enum (``ALTER TYPE ... ADD VALUE``); no inverse."""
+
+    enum: Enum
+    values: tuple[str, ...]
+
+    @property
+    def table_name(self) -> str:
+        return self.enum.name
+
+    def describe(self) -> str:
+        return f"add values {', '.join(self.values)} to enum {self.enum.name}"
