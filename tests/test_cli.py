@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -13,6 +14,7 @@ from helpers import py_script, rows, run_cli, tables, write
 from test_runner import CREATE_STUDENTS
 
 from autodiff.database import Database
+from autodiff.model import Schema
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:
@@ -191,3 +193,20 @@ def test_read_only_sqlite_database_exits_2(tmp_path: Path) -> None:
     err = fails(result, 2)
     assert "readonly" in err
     assert tables(Database("sqlite", str(db), path=db)) == {"a", "autodiff_version"}
+
+
+def test_snapshot_prints_the_stable_json_without_the_version_table(fresh_db: Database,
+                                                                    tmp_path: Path) -> None:
+    folder = tmp_path / "m"
+    write(folder, "0001-initialize.sql", CREATE_STUDENTS)
+    args = ("--db", fresh_db.spec, "--migrations", str(folder))
+    ok(run_cli("upgrade", *args))
+    first = ok(run_cli("snapshot", *args))
+    assert ok(run_cli("snapshot", *args)) == first  # deterministic bytes
+    schema = Schema.from_json(first)
+    assert [t.name for t in schema.tables] == ["students"]
+    students = schema.tables[0]
+    assert [c.name for c in students.columns] == ["id", "first_name", "last_name"]
+    assert [i.name for i in students.indexes] == ["ix_students_last"]
+    assert schema.dialect == fresh_db.dialect
+    assert json.loads(first)["version"] == 1
