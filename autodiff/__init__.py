@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from autodiff.api import (
+__version__ = "0.1.0"  # first: modules imported below read it
+
+from autodiff.api import (  # noqa: E402
     backup,
     connect,
     create_db,
@@ -13,10 +15,8 @@ from autodiff.api import (
     upgrade,
     upgrade_sql,
 )
-from autodiff.errors import AutodiffError
-from autodiff.model import Schema
-
-__version__ = "0.1.0"
+from autodiff.errors import AutodiffError  # noqa: E402
+from autodiff.model import Schema  # noqa: E402
 
 __all__ = [
     "AutodiffError",

@@ -9,10 +9,11 @@ from __future__ import annotations
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from autodiff import scripts as scriptfolder
 from autodiff import versiontable
@@ -22,6 +23,10 @@ from autodiff.errors import AutodiffError, ConfigError, ConnectionFailed, Integr
 from autodiff.model import Schema
 from autodiff.runner import DEFAULT_LOCK_TIMEOUT, RunResult, session
 from autodiff.scripts import Script
+
+if TYPE_CHECKING:
+    from autodiff.diff import Renames
+    from autodiff.generate import Generated
 
 
 def _database(db: Database | str | Path) -> Database:
@@ -213,6 +218,28 @@ def backup(db: Database | str | Path, destination: Path | None = None) -> Path:
     finally:
         source.close()
     return destination
+
+
+def generate(db: Database | str | Path, migrations_dir: Path, models: str, message: str,
+             renames: Renames | None = None, *, base_dir: Path | None = None,
+             ask: Callable[[str], bool] | None = None, ignore: tuple[str, ...] = (),
+             from_db: bool = False, use_cache: bool = True, verify: bool = True,
+             write: bool = True, out: TextIO | None = None) -> Generated:
+    """Write the next migration script from ``models`` (see ``autodiff.generate``)."""
+    from autodiff.diff import Renames as NoRenames
+    from autodiff.generate import Request
+    from autodiff.generate import generate as run
+
+    return run(Request(_database(db), Path(migrations_dir), models, message,
+                       base_dir or Path.cwd(), renames or NoRenames(), ask, ignore, from_db,
+                       use_cache, verify, write, out))
+
+
+def generate_empty(migrations_dir: Path, message: str, ext: str = "sql") -> Path:
+    """Write a template for a hand-written script (``generate --empty``)."""
+    from autodiff.generate import generate_empty as write_template
+
+    return write_template(Path(migrations_dir), message, ext)
 
 
 def snapshot(db: Database | str | Path) -> Schema:

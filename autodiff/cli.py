@@ -6,7 +6,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -14,6 +14,9 @@ from autodiff import api
 from autodiff.config import Settings, init_project, load_settings
 from autodiff.errors import AutodiffError
 from autodiff.runner import DEFAULT_LOCK_TIMEOUT
+
+if TYPE_CHECKING:
+    from autodiff.generate import Generated
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,6 +87,62 @@ def upgrade(settings: Settings, to: int | None, sql: bool, make_backup: bool,
     if make_backup and db.path is not None and db.path.exists():
         click.echo(f"backup: {api.backup(db)}")
     api.upgrade(db, settings.migrations, to=to, out=sys.stdout, lock_timeout=lock_timeout)
+
+
+@cli.command()
+@common_options
+@click.option("-m", "--message", required=True, help="What the migration does (names the file).")
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW",
+              help="A rename: table.old=new for a column, old=new for a table. Repeatable.")
+@click.option("--empty", is_flag=True, help="Write a template for a hand-written script.")
+@click.option("--ext", type=click.Choice(["sql", "py", "sh"]), default="sql", show_default=True,
+              help="With --empty: the script kind.")
+@click.option("--sql", is_flag=True, help="Print the script instead of writing it.")
+@click.option("--from-db", is_flag=True, help="Diff against the database (at head), no replay.")
+@click.option("--no-verify", is_flag=True, help="Skip proving the script in a scratch database.")
+@click.option("--no-cache", is_flag=True, help="Replay the migrations even if cached.")
+@click.option("--no-input", is_flag=True, help="Never ask whether a drop+add is a rename.")
+def generate(settings: Settings, message: str, renames: tuple[str, ...], empty: bool, ext: str,
+             sql: bool, from_db: bool, no_verify: bool, no_cache: bool, no_input: bool) -> None:
+    """Write the next migration script from the models (diffed against the head schema)."""
+    from autodiff.generate import parse_renames  # not at the top: upgrade starts faster
+
+    if empty:
+        click.echo(f"Wrote {api.generate_empty(settings.migrations, message, ext)}")
+        return
+    ask = None if no_input or not sys.stdin.isatty() else _confirm
+    result = api.generate(
+        settings.database(), settings.migrations, settings.require_models(), message,
+        parse_renames(renames), base_dir=settings.models_base, ask=ask, ignore=settings.ignore,
+        from_db=from_db, use_cache=not no_cache, verify=not no_verify, write=not sql,
+        out=sys.stderr if sql else sys.stdout)
+    _echo_generated(result, sql)
+
+
+def _confirm(question: str) -> bool:
+    return click.confirm(question, default=False, err=True)
+
+
+def _echo_generated(result: Generated, sql: bool) -> None:
+    from autodiff.generate import describe_ops
+
+    out_err = sql  # with --sql the script alone goes to stdout
+    for note in result.notes:
+        click.echo(f"note: {note}", err=out_err)
+    if not result.ops:
+        return
+    click.echo(f"{len(result.ops)} change(s):", err=out_err)
+    for op, labels in describe_ops(result.ops, result.dialect):
+        click.echo(f"  {'!' if labels else '+'} {op}", err=out_err)
+        for label in labels:
+            click.echo(f"      {label}", err=out_err)
+    if result.verified:
+        click.echo("Verified: applied to the head schema in a scratch database, it gives "
+                   "exactly the models' schema.", err=out_err)
+    if sql and result.text is not None:
+        click.echo(result.text, nl=False)
+    elif result.path is not None:
+        click.echo(f"Wrote {result.path}")
 
 
 @cli.command()

@@ -29,6 +29,15 @@ class Settings:
     ignore: tuple[str, ...]
     pyproject: Path | None
     db_base: Path
+    models_base: Path
+
+    def require_models(self) -> str:
+        """The configured models spec; ConfigError if none is configured."""
+        if not self.models:
+            raise ConfigError("no models configured",
+                              hint="pass --models package.module:Base or set models in "
+                                   "[tool.autodiff]")
+        return self.models
 
     def database(self) -> Database:
         """The configured database, parsed; ConfigError if none is configured."""
@@ -76,8 +85,9 @@ def load_settings(db: str | None = None, migrations: str | None = None,
     ignore = table.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(p, str) for p in ignore):
         raise ConfigError("[tool.autodiff] ignore must be a list of glob patterns")
+    models_base = cwd if models else root
     return Settings(chosen_db, folder, models or _string(table, "models"), tuple(ignore),
-                    pyproject, db_base)
+                    pyproject, db_base, models_base)
 
 
 _KEYS = {"db", "migrations", "models", "ignore"}

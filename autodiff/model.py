@@ -174,13 +174,13 @@ class Schema:
 
     def to_json(self) -> str:
         """The stable snapshot: sorted keys, defaults omitted, same schema same bytes."""
-        from autodiff.snapshot import schema_to_json
+        from autodiff.snapshot_json import schema_to_json
 
         return schema_to_json(self)
 
     @staticmethod
     def from_json(text: str) -> Schema:
         """Read a snapshot written by :meth:`to_json`."""
-        from autodiff.snapshot import schema_from_json
+        from autodiff.snapshot_json import schema_from_json
 
         return schema_from_json(text)

@@ -152,7 +152,7 @@ class Session:
         try:
             for statement in statements:
                 self._execute(script, statement, current)
-            self._check_and_record(script, current, started)
+            self._check_and_record(script, statements, current, started)
             self.dialect.execute(self.conn, "COMMIT")
         except BaseException:
             self._rollback()
@@ -167,7 +167,7 @@ class Session:
         try:
             for statement in statements:
                 if statement is last and last.is_commit and self.dialect.in_transaction(self.conn):
-                    self._check_and_record(script, current, started)
+                    self._check_and_record(script, statements, current, started)
                     recorded = True
                 self._execute(script, statement, current)
         except BaseException:
@@ -183,8 +183,9 @@ class Session:
             self._record(script, started)
             self.dialect.execute(self.conn, "COMMIT")
 
-    def _check_and_record(self, script: Script, current: int, started: float) -> None:
-        problem = self.dialect.check_before_commit(self.conn)
+    def _check_and_record(self, script: Script, statements: list[Statement], current: int,
+                          started: float) -> None:
+        problem = self.dialect.check_before_commit(self.conn, statements)
         if problem is not None:
             raise ScriptFailed(f"{script.name}: {problem}",
                                hint=f"rolled back; the database is still at version {current}")

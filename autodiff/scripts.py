@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from autodiff.errors import ScriptsError
@@ -29,7 +30,7 @@ class Script:
         """The file name, e.g. ``0002-add-age.sql``."""
         return self.path.name
 
-    @property
+    @cached_property
     def checksum(self) -> str:
         """sha256 of the bytes with CRLF folded to LF, so a CRLF checkout is not an edit."""
         return checksum(self.data)

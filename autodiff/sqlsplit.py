@@ -58,15 +58,28 @@ class _Scanner:
     def statements(self) -> list[Statement]:
         out: list[Statement] = []
         sql, n = self.sql, len(self.sql)
+        special = self._special()
         i = 0
         first = last = -1  # bounds of the current statement's code, comments around it left out
         while i < n:
             if first < 0 and self.dialect == "mysql":
-                m = _DELIMITER.match(sql, i)
+                m = _DELIMITER.match(sql, i + len(sql[i:]) - len(sql[i:].lstrip()))
                 if m:
                     self.delimiter = m.group(1)
+                    special = self._special()
                     i = m.end()
                     continue
+            # Plain text up to the next character that could start a quote, a comment or
+            # a delimiter is skipped in one regex step: the scanner runs on every script.
+            m = special.search(sql, i)
+            stop = m.start() if m else n
+            if stop > i and not sql[i:stop].isspace():
+                code = sql[i:stop]
+                first = i + (len(code) - len(code.lstrip())) if first < 0 else first
+                last = i + len(code.rstrip())
+            i = stop
+            if i >= n:
+                break
             if sql.startswith(self.delimiter, i):
                 i += len(self.delimiter)
                 if first >= 0 and self._complete(sql[first:i]):
@@ -74,9 +87,6 @@ class _Scanner:
                     first = -1
                 continue
             skip = self._skip(i)
-            if skip == i and sql[i].isspace():
-                i += 1
-                continue
             end = max(skip, i + 1)
             if not (skip != i and self._is_comment(i)):
                 first = i if first < 0 else first
@@ -85,6 +95,10 @@ class _Scanner:
         if first >= 0:
             out.append(self._statement(first, last))
         return out
+
+    def _special(self) -> re.Pattern[str]:
+        chars = "'\"`[$#/-" + self.delimiter[0]
+        return re.compile("[" + re.escape(chars) + "]")
 
     def _complete(self, piece: str) -> bool:
         # A ';' inside CREATE TRIGGER ... BEGIN ... END does not end it; SQLite knows.

@@ -34,10 +34,18 @@ def create_sql(dialect: Dialect) -> str:
 
 
 def insert_sql(dialect: Dialect) -> str:
-    """The parametrized INSERT that records one applied script."""
-    q, p = dialect.quote, dialect.PARAM
-    cols = ", ".join(q(c) for c in ("version", "name", "checksum", "applied_at", "duration_ms"))
-    return f"INSERT INTO {q(VERSION_TABLE)} ({cols}) VALUES ({p}, {p}, {p}, {p}, {p})"
+    """The parametrized INSERT that records one applied script (built once per dialect)."""
+    sql = _INSERTS.get(dialect.name)
+    if sql is None:
+        q, p = dialect.quote, dialect.PARAM
+        cols = ", ".join(q(c) for c in ("version", "name", "checksum", "applied_at",
+                                         "duration_ms"))
+        sql = f"INSERT INTO {q(VERSION_TABLE)} ({cols}) VALUES ({p}, {p}, {p}, {p}, {p})"
+        _INSERTS[dialect.name] = sql
+    return sql
+
+
+_INSERTS: dict[str, str] = {}
 
 
 def exists(dialect: Dialect, conn: Any) -> bool:

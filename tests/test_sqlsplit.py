@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autodiff.sqlsplit import split_sql
 
@@ -63,3 +65,27 @@ def test_summary_is_one_line_and_cut() -> None:
     (statement,) = split_sql("SELECT\n  " + "x, " * 100 + "y", "sqlite")
     summary = statement.summary(40)
     assert "\n" not in summary and len(summary) == 40 and summary.endswith("…")
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
+                min_size=1, max_size=6))
+def test_delimiters_inside_strings_never_split(values: list[str]) -> None:
+    sql = ";\n".join("SELECT '" + v.replace("'", "''") + "'" for v in values)
+    for dialect in ("sqlite", "postgresql"):
+        assert [s.text for s in split_sql(sql, dialect)] == [
+            "SELECT '" + v.replace("'", "''") + "'" for v in values]
+
+
+@pytest.mark.parametrize(("sql", "scope"), [
+    ("CREATE TABLE a (x INTEGER REFERENCES b (id))", set()),
+    ("CREATE INDEX ix ON a (x); ALTER TABLE a ADD COLUMN y INTEGER", set()),
+    ('INSERT INTO "my table" (x) VALUES (1); INSERT INTO b VALUES (2)', {"my table", "b"}),
+    ("ALTER TABLE a ADD COLUMN p INTEGER REFERENCES b (id) DEFAULT 1", None),
+    ("CREATE TABLE c AS SELECT * FROM a", None),
+    ("DELETE FROM b", None), ("UPDATE b SET id = 2", None), ("DROP TABLE b", None),
+    ("INSERT OR REPLACE INTO b VALUES (1)", None),
+])
+def test_sqlite_foreign_key_check_scope(sql: str, scope: set[str] | None) -> None:
+    from autodiff.dialects.sqlite import fk_check_scope
+
+    assert fk_check_scope(split_sql(sql, "sqlite")) == scope

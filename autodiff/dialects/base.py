@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from autodiff.database import Database
+from autodiff.sqlsplit import Statement
 
 
 class Dialect:
@@ -83,8 +84,8 @@ class Dialect:
     def before_script(self, conn: Any) -> None:
         """Prepare the connection before a script's transaction opens."""
 
-    def check_before_commit(self, conn: Any) -> str | None:
-        """A problem that must fail the script before commit, or None."""
+    def check_before_commit(self, conn: Any, statements: Sequence[Statement]) -> str | None:
+        """A problem the script's ``statements`` caused that must fail it, or None."""
         return None
 
     def user_error(self, exc: BaseException) -> str:

@@ -45,7 +45,8 @@ SELECT t.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
   CASE WHEN a.attcollation <> ty.typcollation THEN co.collname END,
   col_description(a.attrelid, a.attnum),
   EXISTS (SELECT 1 FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
-          WHERE dep.classid = 'pg_class'::regclass AND dep.refobjid = a.attrelid
+          WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
+            AND dep.refobjid = a.attrelid
             AND dep.refobjsubid = a.attnum AND dep.deptype = 'a')
 FROM t JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type ty ON ty.oid = a.atttypid

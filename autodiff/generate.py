@@ -1,0 +1,254 @@
+"""generate: models + head schema -> the next migration script, proven before it is written.
+
+The head schema comes from replaying the migrations (``head.py``); the models from
+``sqla.py``; the script from diff -> plan -> render -> writer. Before anything is
+written the script is applied to a scratch copy of the head schema and the result is
+compared with the models: a script that does not produce them is never handed over.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TextIO
+
+from autodiff import ops
+from autodiff.database import Database
+from autodiff.diff import Renames, apply_renames, diff
+from autodiff.errors import ConfigError, IntegrityError
+from autodiff.model import Schema
+from autodiff.plan import plan
+from autodiff.scripts import Script, discover, next_script_path, write_sum
+from autodiff.writer import script_text, template
+
+Ask = Callable[[str], bool]
+
+
+@dataclass
+class Request:
+    """Everything one ``generate`` needs."""
+
+    db: Database
+    migrations: Path
+    models: str
+    message: str
+    base_dir: Path
+    renames: Renames = field(default_factory=Renames)
+    ask: Ask | None = None
+    ignore: tuple[str, ...] = ()
+    from_db: bool = False
+    use_cache: bool = True
+    verify: bool = True
+    write: bool = True
+    out: TextIO | None = None
+
+    def say(self, text: str) -> None:
+        if self.out is not None:
+            self.out.write(text + "\n")
+            self.out.flush()
+
+
+@dataclass
+class Generated:
+    """What generate found and did."""
+
+    ops: tuple[ops.Op, ...]
+    dialect: str
+    text: str | None = None
+    path: Path | None = None
+    verified: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def generate_empty(migrations: Path, message: str, ext: str) -> Path:
+    """Write a template for a hand-written script; returns its path."""
+    if ext not in ("sql", "py", "sh"):
+        raise ConfigError(f"--ext must be sql, py or sh, not {ext!r}")
+    scripts = discover(migrations)
+    path = next_script_path(migrations, scripts, message, ext)
+    path.write_text(template(path.name, message, ext), encoding="utf-8")
+    write_sum(migrations, discover(migrations))
+    return path
+
+
+def generate(req: Request) -> Generated:
+    """Diff the models against the head schema and write (or return) the next script."""
+    from autodiff.sqla import load_models, rename_hints, schema_from_metadata
+
+    scripts = discover(req.migrations)
+    metadata = load_models(req.models, req.base_dir)
+    desired = schema_from_metadata(metadata, req.db.dialect)
+    req.say(f"Models: {len(desired.tables)} tables from {req.models}")
+    current = _current_schema(req, scripts)
+    current, desired = _managed_parts(current, desired, req.ignore)
+    renames = _merge(rename_hints(metadata), req.renames)
+    _check_renames(renames, current, desired)
+    renames, notes = _settle_renames(current, desired, renames, req.ask)
+    changes = diff(current, desired, renames)
+    if not changes:
+        return Generated((), req.db.dialect, notes=notes + ["No changes detected."])
+    from autodiff.render import render_ops
+
+    planned = plan(changes, current, desired)
+    rendered = render_ops(planned, req.db.dialect)
+    path = next_script_path(req.migrations, scripts, req.message, "sql")
+    text = script_text(path.name, req.message, rendered, req.db.dialect, req.models)
+    result = Generated(planned, req.db.dialect, text, notes=notes)
+    if req.verify:
+        from autodiff.verify import verify_script
+
+        verify_script(req.db, current, desired, text, path.name, _touched(planned), scripts)
+        result.verified = True
+    if req.write:
+        path.write_text(text, encoding="utf-8")
+        write_sum(req.migrations, discover(req.migrations))
+        result.path = path
+    return result
+
+
+def _current_schema(req: Request, scripts: list[Script]) -> Schema:
+    if req.from_db:
+        return _live_at_head(req, scripts)
+    from autodiff.head import head_schema
+
+    req.say(f"Head: replaying {len(scripts)} script(s) into a scratch {req.db.dialect} "
+            "database" + (" (cached when unchanged)" if req.use_cache else ""))
+    return head_schema(req.db, scripts, req.use_cache)
+
+
+def _live_at_head(req: Request, scripts: list[Script]) -> Schema:
+    from autodiff.api import status
+    from autodiff.introspect import introspect
+
+    st = status(req.db, req.migrations)
+    if st.version != st.head:
+        raise IntegrityError(f"--from-db: {req.db.display} is at version {st.version}, "
+                             f"not at head ({st.head})",
+                             hint="run `autodiff upgrade` first, or drop --from-db")
+    return introspect(req.db)
+
+
+def _managed_parts(current: Schema, desired: Schema,
+                   ignore: tuple[str, ...]) -> tuple[Schema, Schema]:
+    """Leave out ignored tables; keep what models cannot express (views, triggers, enums)."""
+    def ignored(name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in ignore)
+
+    current = current.without_tables({t.name for t in current.tables if ignored(t.name)})
+    desired = desired.without_tables({t.name for t in desired.tables if ignored(t.name)})
+    declared = {e.name for e in desired.enums}
+    kept_enums = tuple(e for e in current.enums if e.name not in declared)
+    desired = replace(desired, views=current.views, enums=desired.enums + kept_enums,
+                      triggers=current.triggers)
+    return current, desired
+
+
+def _merge(hints: Renames, given: Renames) -> Renames:
+    return Renames({**hints.tables, **given.tables}, {**hints.columns, **given.columns})
+
+
+def _check_renames(renames: Renames, current: Schema, desired: Schema) -> None:
+    for old, new in renames.tables.items():
+        if current.table(old) is None:
+            raise ConfigError(f"rename {old}={new}: there is no table {old} at head")
+        if desired.table(new) is None:
+            raise ConfigError(f"rename {old}={new}: the models have no table {new}")
+    renamed = apply_renames(current, Renames(renames.tables))
+    for (table, old), new in renames.columns.items():
+        at_head, wanted = renamed.table(table), desired.table(table)
+        if at_head is None or at_head.column(old) is None:
+            raise ConfigError(f"rename {table}.{old}={new}: there is no column {table}.{old} "
+                              "at head")
+        if wanted is None or wanted.column(new) is None:
+            raise ConfigError(f"rename {table}.{old}={new}: the models have no column "
+                              f"{table}.{new}")
+
+
+def _settle_renames(current: Schema, desired: Schema, renames: Renames,
+                    ask: Ask | None) -> tuple[Renames, list[str]]:
+    """Ask about drop+add pairs that look like renames; without a terminal, say how."""
+    notes: list[str] = []
+    tables = dict(renames.tables)
+    for old, new in _table_candidates(current, desired, renames):
+        if ask is not None and ask(f"Did you rename table {old} to {new}?"):
+            tables[old] = new
+        else:
+            notes.append(f"table {old} is dropped and {new} created: if that is a rename, "
+                         f"pass --rename {old}={new}")
+    renames = Renames(tables, renames.columns)
+    columns = dict(renames.columns)
+    for table, old, new in _column_candidates(current, desired, renames):
+        if ask is not None and ask(f"Did you rename {table}.{old} to {table}.{new}?"):
+            columns[(table, old)] = new
+        else:
+            notes.append(f"column {table}.{old} is dropped and {table}.{new} added: if that is "
+                         f"a rename, pass --rename {table}.{old}={new}")
+    return Renames(tables, columns), notes
+
+
+def _table_candidates(current: Schema, desired: Schema,
+                      renames: Renames) -> list[tuple[str, str]]:
+    gone = [t for t in current.tables if desired.table(t.name) is None
+            and t.name not in renames.tables]
+    new = [t for t in desired.tables if current.table(t.name) is None
+           and t.name not in renames.tables.values()]
+    pairs = []
+    for old in gone:
+        shape = [(c.name, c.type) for c in old.columns]
+        match = next((t for t in new if [(c.name, c.type) for c in t.columns] == shape), None)
+        if match is not None:
+            pairs.append((old.name, match.name))
+            new.remove(match)
+    return pairs
+
+
+def _column_candidates(current: Schema, desired: Schema,
+                       renames: Renames) -> list[tuple[str, str, str]]:
+    renamed = apply_renames(current, renames)
+    taken = {(t, old) for (t, old) in renames.columns}
+    found = []
+    for table in desired.tables:
+        was = renamed.table(table.name)
+        if was is None:
+            continue
+        gone = [c for c in was.columns if table.column(c.name) is None
+                and (table.name, c.name) not in taken]
+        added = [c for c in table.columns if was.column(c.name) is None]
+        for old in gone:
+            match = next((c for c in added if c.type == old.type), None)
+            if match is not None:
+                found.append((table.name, old.name, match.name))
+                added.remove(match)
+    return found
+
+
+def parse_renames(specs: tuple[str, ...] | list[str]) -> Renames:
+    """``("users.name=full_name", "old=new")`` -> column and table renames."""
+    tables: dict[str, str] = {}
+    columns: dict[tuple[str, str], str] = {}
+    for spec in specs:
+        left, sep, right = spec.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise ConfigError(f"--rename {spec!r}: expected table.old=new or old_table=new_table")
+        left, right = left.strip(), right.strip()
+        if "." in left:
+            table, old = left.split(".", 1)
+            columns[(table, old)] = right.removeprefix(f"{table}.")
+        else:
+            tables[left] = right
+    return Renames(tables, columns)
+
+
+def describe_ops(planned: tuple[ops.Op, ...], dialect: str) -> list[tuple[str, list[str]]]:
+    """Each op in words with its warnings (data loss, rewrites, locks)."""
+    from autodiff.safety import warnings
+
+    return [(op.describe(), warnings(op, dialect)) for op in planned]
+
+
+def _touched(planned: tuple[ops.Op, ...]) -> set[str]:
+    names = {op.table_name for op in planned}
+    names |= {op.old for op in planned if isinstance(op, ops.RenameTable)}
+    return names

@@ -1,0 +1,57 @@
+"""What a reviewer must be warned about, decided from the op type (never a regex over SQL).
+
+DESIGN section 8: ops that can lose data, rewrite a table, or take heavy locks.
+"""
+
+from __future__ import annotations
+
+from autodiff import ops
+
+DESTRUCTIVE = "DESTRUCTIVE"
+REWRITE = "REWRITES TABLE"
+LOCK = "HEAVY LOCK"
+
+
+def warnings(op: ops.Op, dialect: str) -> list[str]:
+    """The warning labels for one planned op on ``dialect``, with the reason."""
+    found: list[str] = []
+    if op.destructive:
+        found.append(f"{DESTRUCTIVE}: {_loss(op)}")
+    if isinstance(op, ops.RebuildTable):
+        found.append(f"{REWRITE}: SQLite copies every row into a new table")
+    elif isinstance(op, ops.AlterColumn) and "type" in op.changes and dialect == "postgresql":
+        found.append(f"{REWRITE}: PostgreSQL rewrites the table (ACCESS EXCLUSIVE lock)")
+    elif isinstance(op, ops.AlterColumn) and dialect == "mysql" and op.changes & {
+            "type", "nullable"}:
+        found.append(f"{REWRITE}: MySQL copies the table to change a column's type or NULL")
+    if dialect == "postgresql":
+        found += _postgres_locks(op)
+    return found
+
+
+def _loss(op: ops.Op) -> str:
+    if isinstance(op, ops.DropTable):
+        return f"every row of {op.table.name} is lost"
+    if isinstance(op, ops.DropColumn):
+        return f"the values of {op.table}.{op.column.name} are lost"
+    if isinstance(op, ops.AlterColumn):
+        return (f"{op.table}.{op.current.name} {op.current.type} -> {op.desired.type} may "
+                "truncate or fail to convert values")
+    if isinstance(op, ops.DropEnum):
+        return f"enum {op.enum.name} is dropped"
+    if isinstance(op, ops.RebuildTable):
+        return "; ".join(_loss(inner) for inner in op.ops if inner.destructive)
+    return "data can be lost"
+
+
+def _postgres_locks(op: ops.Op) -> list[str]:
+    # The lock levels of ALTER TABLE: https://www.postgresql.org/docs/current/sql-altertable.html
+    if isinstance(op, ops.CreateIndex):
+        return [f"{LOCK}: CREATE INDEX without CONCURRENTLY blocks writes to {op.table}"]
+    if isinstance(op, ops.AlterColumn) and "nullable" in op.changes and not op.desired.nullable:
+        return [f"{LOCK}: SET NOT NULL scans {op.table} under an ACCESS EXCLUSIVE lock"]
+    if isinstance(op, ops.AddColumn) and not op.column.nullable and op.column.default is None:
+        return [f"{LOCK}: NOT NULL column without a default fails on a non-empty {op.table}"]
+    if isinstance(op, ops.AddForeignKey):
+        return [f"{LOCK}: validating the foreign key scans {op.table} (NOT VALID avoids it)"]
+    return []
