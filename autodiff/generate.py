@@ -12,7 +12,7 @@ import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from autodiff import ops
 from autodiff.database import Database
@@ -22,6 +22,9 @@ from autodiff.model import Schema
 from autodiff.plan import plan
 from autodiff.scripts import Script, discover, next_script_path, write_sum
 from autodiff.writer import script_text, template
+
+if TYPE_CHECKING:
+    from autodiff.sqla import Flavor
 
 Ask = Callable[[str], bool]
 
@@ -79,7 +82,7 @@ def generate(req: Request) -> Generated:
 
     scripts = discover(req.migrations)
     metadata = load_models(req.models, req.base_dir)
-    desired = schema_from_metadata(metadata, req.db.dialect)
+    desired = schema_from_metadata(metadata, req.db.dialect, flavor=target_flavor(req.db))
     req.say(f"Models: {len(desired.tables)} tables from {req.models}")
     current = _current_schema(req, scripts)
     current, desired = _managed_parts(current, desired, req.ignore)
@@ -106,6 +109,21 @@ def generate(req: Request) -> Generated:
         write_sum(req.migrations, discover(req.migrations))
         result.path = path
     return result
+
+
+def target_flavor(db: Database) -> Flavor:
+    """What compiling the models needs to know of the server the head is replayed on."""
+    from autodiff.dialects import dialect_for
+    from autodiff.head import scratch_database
+    from autodiff.sqla import Flavor, server_flavor
+
+    if db.dialect == "sqlite":
+        return Flavor()
+    if dialect_for(db).database_exists(db):
+        return server_flavor(db)
+    # Not created yet: upgrade will create it as scratch databases are created.
+    with scratch_database(db) as scratch:
+        return server_flavor(scratch)
 
 
 def _current_schema(req: Request, scripts: list[Script]) -> Schema:

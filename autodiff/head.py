@@ -43,7 +43,9 @@ def scratch_database(like: Database) -> Iterator[Database]:
         else:
             scratch = like.with_database(name)
         with _sigterm_as_interrupt():
-            dialect.create_database(scratch)
+            template = like if like.dialect != "sqlite" and dialect.database_exists(like) \
+                else None
+            dialect.create_database(scratch, like=template)
             try:
                 yield scratch
             finally:

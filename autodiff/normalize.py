@@ -8,106 +8,43 @@ Rules that differ by dialect live in one :class:`Rules` entry per dialect (``RUL
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from autodiff.sqltext import collapse_whitespace, outside_quotes, strip_outer_parens
-from autodiff.sqltree import add_parens, drop_parens, negate, unparen
+from autodiff.sqltext import collapse_whitespace, strip_outer_parens
+from autodiff.sqltree import (
+    add_parens,
+    any_to_in,
+    between_to_and,
+    decimal,
+    drop_parens,
+    in_to_comparison,
+    is_number,
+    mysql_node,
+    negate,
+    pg_cast,
+    pg_in_values,
+    unparen,
+)
+from autodiff.typenames import (
+    PG_INTEGERS,
+    PG_STRING_BASES,
+    is_numeric_type,
+    normalize_type,
+    type_base,
+)
 
-# -- types -------------------------------------------------------------------------
-
-_TYPE_SUFFIX = re.compile(
-    r"\s+(with(?:out)? time zone|unsigned zerofill|unsigned|signed|zerofill)$")
-_ARGS = re.compile(r"^(?P<name>[^(]*?)\s*\((?P<args>.*)\)$")
-
-_PG_ALIASES = {
-    "int": "integer", "int4": "integer", "int8": "bigint", "int2": "smallint",
-    "float8": "double precision", "float4": "real", "bool": "boolean",
-    "character varying": "varchar", "character": "char", "decimal": "numeric",
-    # serial types are integers plus an owned sequence (the autoincrement flag).
-    "serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
-    "smallserial": "smallint", "serial2": "smallint", "bit varying": "varbit",
-    "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz",
-    "time without time zone": "time", "time with time zone": "timetz",
-}
-_MYSQL_ALIASES = {
-    "integer": "int", "int1": "tinyint", "int2": "smallint", "int3": "mediumint",
-    "int4": "int", "int8": "bigint", "middleint": "mediumint", "dec": "decimal",
-    "numeric": "decimal", "fixed": "decimal", "double precision": "double",
-    "real": "double",  # unless sql_mode REAL_AS_FLOAT, which we do not support
-    "character varying": "varchar", "character": "char", "bool": "tinyint",
-    "boolean": "tinyint",
-}
-# SQLite only cares about affinity, except that a sole primary key column declared
-# exactly INTEGER is the rowid alias (https://www.sqlite.org/lang_createtable.html#rowid);
-# the autoincrement flag keeps that distinction, so int and integer can be one type.
-_SQLITE_ALIASES = {"int": "integer", "bool": "boolean"}
-_MYSQL_INTS = {"tinyint", "smallint", "mediumint", "int", "bigint"}
-
-
-def _split_type(text: str) -> tuple[str, str | None, str]:
-    """``'numeric(10,2) unsigned'`` -> ``('numeric', '10,2', 'unsigned')``."""
-    suffix = ""
-    while (m := _TYPE_SUFFIX.search(text)) is not None:
-        suffix = f"{m.group(1)} {suffix}".strip()
-        text = text[: m.start()]
-    m = _ARGS.match(text)
-    if m is None:
-        return text.strip(), None, suffix
-    return m.group("name"), m.group("args"), suffix
-
-
-def _join_type(name: str, args: str | None, suffix: str = "") -> str:
-    text = f"{name}({args})" if args else name
-    return f"{text} {suffix}" if suffix else text
-
-
-def _pg_type(name: str, args: str | None, suffix: str) -> str:
-    if suffix in ("with time zone", "without time zone"):
-        name, suffix = f"{name} {suffix}", ""
-    if name == "float":  # float(p): real up to 24 bits of precision, else double
-        name = "real" if args and int(args) <= 24 else "double precision"
-        args = None
-    name = _PG_ALIASES.get(name, name)
-    if name == "bpchar" and args:
-        name = "char"
-    if name in ("char", "bit") and not args:
-        args = "1"
-    if name == "numeric" and args and "," not in args:
-        args += ",0"
-    return _join_type(name, args, suffix)
-
-
-def _mysql_type(name: str, args: str | None, suffix: str) -> str:
-    if name in ("bool", "boolean"):
-        args = "1"
-    name = _MYSQL_ALIASES.get(name, name)
-    suffix = " ".join(w for w in suffix.split() if w != "signed")
-    if name in _MYSQL_INTS and not (name == "tinyint" and args == "1"):
-        args = None  # display widths mean nothing since MySQL 8.0.17
-    elif name == "float" and args and "," not in args:
-        name, args = ("float" if int(args) <= 24 else "double"), None
-    elif name == "decimal":
-        args = "10,0" if not args else args if "," in args else f"{args},0"
-    elif name in ("char", "binary", "bit") and not args:
-        args = "1"
-    elif name in ("datetime", "timestamp", "time") and args == "0" or name == "year":
-        args = None  # fractional seconds precision 0 is the default; YEAR(4) is YEAR
-    elif name == "serial":
-        name, suffix = "bigint", "unsigned"
-    return _join_type(name, args, suffix)
-
-
-def _sqlite_type(name: str, args: str | None, suffix: str) -> str:
-    return _join_type(_SQLITE_ALIASES.get(name, name), args, suffix)
-
+__all__ = ["RULES", "Rules", "is_numeric_type", "normalize_collation", "normalize_default",
+           "normalize_expression", "normalize_fk_action", "normalize_type", "normalize_view",
+           "type_base"]
 
 # -- the rules per dialect --------------------------------------------------------
 
@@ -117,8 +54,6 @@ class Rules:
 
     #: sqlglot's name for the dialect.
     sqlglot: str
-    #: (base name, args or None, suffix words) -> the canonical type.
-    type_rule: Callable[[str, str | None, str], str]
     #: Referential actions that mean the default, reported as None.
     default_actions: frozenset[str]
     #: Backslash escapes inside string literals.
@@ -132,66 +67,18 @@ class Rules:
 
 
 RULES: dict[str, Rules] = {
-    "postgresql": Rules("postgres", _pg_type, frozenset({"NO ACTION"}), fold_identifiers=True,
+    "postgresql": Rules("postgres", frozenset({"NO ACTION"}), fold_identifiers=True,
                         now_functions=frozenset({"NOW", "TRANSACTION_TIMESTAMP"})),
     # RESTRICT and NO ACTION are the same in InnoDB (both checked immediately):
     # https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html
-    "mysql": Rules("mysql", _mysql_type, frozenset({"NO ACTION", "RESTRICT"}), backslash=True,
+    "mysql": Rules("mysql", frozenset({"NO ACTION", "RESTRICT"}), backslash=True,
                    now_functions=frozenset({"NOW", "LOCALTIMESTAMP", "LOCALTIME"})),
     # SQLite's RESTRICT fires immediately, NO ACTION at statement end: they differ.
     # https://www.sqlite.org/foreignkeys.html#fk_actions
-    "sqlite": Rules("sqlite", _sqlite_type, frozenset({"NO ACTION"}), fold_identifiers=True),
+    "sqlite": Rules("sqlite", frozenset({"NO ACTION"}), fold_identifiers=True),
 }
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_NUMERIC_BASES = {
-    "integer", "bigint", "smallint", "numeric", "real", "double precision",  # PostgreSQL
-    "int", "tinyint", "mediumint", "decimal", "double", "float",  # MySQL, SQLite
-}
-_PG_STRING_BASES = {"text", "varchar", "char", "bpchar", "name"}
-
-
-# The normalizers are pure and called for every column of every table; big schemas
-# repeat the same types and defaults, so the results are cached.
-@lru_cache(maxsize=16384)
-def normalize_type(dialect: str, raw: str) -> str:
-    """The canonical spelling of a column type, e.g. ``INT4`` -> ``integer`` on PostgreSQL."""
-    rules = RULES[dialect]
-    text = collapse_whitespace(raw, rules.backslash)
-    if dialect == "postgresql":
-        text, array = _pg_array(text)
-    else:
-        array = ""
-    if text.startswith('"'):  # a quoted user-defined type (enum, domain): kept as is
-        return text + array
-    text = outside_quotes(text, _tight_parens, rules.backslash)
-    name, args, suffix = _split_type(text)
-    try:
-        return rules.type_rule(name, args, suffix) + array
-    except ValueError:  # a malformed argument such as float(x): leave it to the database
-        return text + array
-
-
-def _tight_parens(text: str) -> str:
-    text = re.sub(r"\s*\(\s*", "(", text.lower())
-    return re.sub(r"\s*,\s*", ",", re.sub(r"\s*\)", ")", text))
-
-
-def _pg_array(text: str) -> tuple[str, str]:
-    # PostgreSQL ignores declared array bounds and dimensions: int[3][] is int[].
-    m = re.search(r"(\s*\[\d*\])+$|\s+array(\s*\[\d*\])?$", text, re.IGNORECASE)
-    return (text[: m.start()], "[]") if m else (text, "")
-
-
-@lru_cache(maxsize=4096)
-def type_base(type_: str) -> str:
-    """A normalized type without its arguments: ``varchar(50)`` -> ``varchar``."""
-    return re.sub(r"\([^)]*\)", "", type_).strip()
-
-
-def is_numeric_type(type_: str | None) -> bool:
-    """Whether a normalized type holds numbers (so a numeric string default is a number)."""
-    return type_ is not None and type_base(type_).split(" unsigned")[0] in _NUMERIC_BASES
 
 
 # -- expressions and defaults ----------------------------------------------------
@@ -199,22 +86,21 @@ def is_numeric_type(type_: str | None) -> bool:
 def normalize_expression(dialect: str, sql: str, types: Mapping[str, str] | None = None) -> str:
     """A check, index or generated-column expression in one canonical spelling.
 
-    ``types`` maps column names to normalized types; with it, PostgreSQL's casts of
-    string columns to ``text`` (which it adds on its own) are dropped.
+    ``types`` maps column names to normalized types; with it, the casts PostgreSQL adds
+    on its own (``name::text`` on a varchar, ``'a'::mood`` beside a mood column) are dropped.
     """
-    strings: frozenset[str] = frozenset()
-    if dialect == "postgresql" and types:
-        strings = frozenset(n for n, t in types.items() if type_base(t) in _PG_STRING_BASES)
-    return _normalize_expression(dialect, sql, strings)
+    known = tuple(sorted(types.items())) if dialect == "postgresql" and types else ()
+    return _normalize_expression(dialect, sql, known)
 
 
 @lru_cache(maxsize=16384)
-def _normalize_expression(dialect: str, sql: str, strings: frozenset[str]) -> str:
+def _normalize_expression(dialect: str, sql: str, types: tuple[tuple[str, str], ...]) -> str:
     rules = RULES[dialect]
     text = strip_outer_parens(sql)
     tree = _parse(rules, text)
     try:
-        return _generate(rules, _canonical(tree, dialect, strings)) if tree else _plain(rules, text)
+        return _generate(rules, _canonical(tree, dialect, dict(types))) if tree \
+            else _plain(rules, text)
     except (SqlglotError, ValueError, TypeError, AttributeError):  # sqlglot cannot write it
         return _plain(rules, text)
 
@@ -232,15 +118,22 @@ def normalize_default(dialect: str, raw: str | None, type_: str | None = None) -
     text = strip_outer_parens(raw)
     if dialect == "postgresql":
         text = _strip_pg_literal_cast(text, type_)
+    if dialect == "mysql":
+        # ON UPDATE CURRENT_TIMESTAMP is not modelled (MySQL reports it apart, in EXTRA).
+        text = strip_outer_parens(_ON_UPDATE.sub("", text))
     tree = _parse(rules, text)
     if tree is None:
         return _plain(rules, text) or None
     try:
-        tree = _canonical(tree, dialect, frozenset())
+        tree = _canonical(tree, dialect, {})
         if isinstance(tree, exp.Cast) and isinstance(unparen(tree.this), exp.Null):
             return None  # NULL::character varying, as PostgreSQL shows DEFAULT NULL
         if isinstance(tree, exp.Null):
             return None
+        if dialect == "postgresql":
+            tree = _pg_boolean(tree) if type_ == "boolean" else _pg_own_cast(tree, type_)
+        if dialect != "sqlite" and type_ is not None:
+            tree = _datetime(tree, type_base(type_))
         return _generate(rules, _number(tree) if is_numeric_type(type_) else tree)
     except (SqlglotError, ValueError, TypeError, AttributeError):  # sqlglot cannot write it
         return _plain(rules, text) or None
@@ -267,6 +160,55 @@ def normalize_view(dialect: str, sql: str) -> str:
     return collapse_whitespace(sql, RULES[dialect].backslash).rstrip(";").rstrip()
 
 
+_ON_UPDATE = re.compile(
+    r"\s+ON\s+UPDATE\s+(CURRENT_TIMESTAMP|NOW|LOCALTIMESTAMP|LOCALTIME)(\s*\(\s*\d*\s*\))?$",
+    re.IGNORECASE)
+# The spellings PostgreSQL reads as a boolean, and their unique prefixes ('t', 'of').
+# https://www.postgresql.org/docs/15/datatype-boolean.html
+_PG_BOOLEAN_WORDS = ((True, ("true", "yes", "on", "1")), (False, ("false", "no", "off", "0")))
+
+
+def _pg_boolean(tree: exp.Expr) -> exp.Expr:
+    """A string default of a boolean column as TRUE or FALSE, as PostgreSQL stores it."""
+    if not (isinstance(tree, exp.Literal) and tree.is_string):
+        return tree
+    word = tree.this.strip().lower()
+    hits = {value for value, words in _PG_BOOLEAN_WORDS
+            for w in words if word and w.startswith(word)}
+    return exp.Boolean(this=hits.pop()) if len(hits) == 1 else tree
+
+
+def _pg_own_cast(tree: exp.Expr, type_: str | None) -> exp.Expr:
+    """CAST(5 AS INTEGER) on an integer column as 5: PostgreSQL folds the constant."""
+    if not isinstance(tree, exp.Cast) or type_ is None:
+        return tree
+    inner = unparen(tree.this)
+    if not is_number(inner):
+        return tree
+    target = normalize_type("postgresql", tree.to.sql(dialect="postgres"))
+    fraction = "." in inner.sql() or "e" in inner.sql().lower()
+    same = target == type_ and not (fraction and type_base(type_) in PG_INTEGERS)
+    return inner if same else tree
+
+
+def _datetime(tree: exp.Expr, base: str) -> exp.Expr:
+    """A date or time literal as PostgreSQL and MariaDB store it ('2020-01-01' on a
+    timestamp is '2020-01-01 00:00:00'); fractions and time zones are left alone."""
+    if not (isinstance(tree, exp.Literal) and tree.is_string) or base not in _DATETIMES:
+        return tree
+    try:
+        value = _DATETIMES[base](tree.this.strip())
+    except ValueError:
+        return tree
+    if getattr(value, "microsecond", 0) or getattr(value, "tzinfo", None):
+        return tree
+    return exp.Literal.string(value.isoformat(" ") if base not in ("date", "time")
+                              else value.isoformat())
+
+
+_DATETIMES: dict[str, Callable[[str], Any]] = {
+    "date": dt.date.fromisoformat, "time": dt.time.fromisoformat,
+    "timestamp": dt.datetime.fromisoformat, "datetime": dt.datetime.fromisoformat}
 _PG_LITERAL_CAST = re.compile(r"^('(?:[^']|'')*')::(.+)$", re.S)
 
 
@@ -277,8 +219,8 @@ def _strip_pg_literal_cast(text: str, type_: str | None) -> str:
     if m is None:
         return text
     cast = normalize_type("postgresql", m.group(2))
-    if type_ is None or type_base(cast) in (type_base(type_), *_PG_STRING_BASES) or (
-            is_numeric_type(cast) and _decimal(m.group(1)[1:-1]) is not None):
+    if type_ is None or type_base(cast) in (type_base(type_), *PG_STRING_BASES) or (
+            is_numeric_type(cast) and decimal(m.group(1)[1:-1]) is not None):
         return m.group(1)
     return text
 
@@ -298,7 +240,7 @@ def _generate(rules: Rules, tree: exp.Expr) -> str:
     return tree.sql(dialect=rules.sqlglot, identify=True)
 
 
-def _canonical(tree: exp.Expr, dialect: str, strings: frozenset[str]) -> exp.Expr:
+def _canonical(tree: exp.Expr, dialect: str, types: Mapping[str, str]) -> exp.Expr:
     rules = RULES[dialect]
     tree = drop_parens(tree)
     if rules.fold_identifiers:
@@ -306,7 +248,7 @@ def _canonical(tree: exp.Expr, dialect: str, strings: frozenset[str]) -> exp.Exp
             if dialect == "sqlite" or not ident.quoted:
                 ident.set("this", ident.this.translate(_ASCII_LOWER))
     for node in reversed(list(tree.walk())):  # children before their parents
-        replacement = _simplify(node, dialect, strings)
+        replacement = _simplify(node, dialect, types)
         if replacement is not node:
             if node is tree:
                 tree = replacement
@@ -315,52 +257,34 @@ def _canonical(tree: exp.Expr, dialect: str, strings: frozenset[str]) -> exp.Exp
     return add_parens(tree)
 
 
-def _simplify(node: exp.Expr, dialect: str, strings: frozenset[str]) -> exp.Expr:
+def _simplify(node: exp.Expr, dialect: str, types: Mapping[str, str]) -> exp.Expr:
     """One node's dialect-specific simplification (or the node itself)."""
     rules = RULES[dialect]
     if isinstance(node, exp.CurrentTimestamp) and not node.this or (
             isinstance(node, exp.Anonymous) and str(node.this).upper() in rules.now_functions
             and not node.expressions):
         return exp.var("CURRENT_TIMESTAMP")
+    if dialect != "mysql" and isinstance(node, (exp.CurrentTimestamp, exp.CurrentTime)):
+        # sqlglot writes CURRENT_TIME() (not PostgreSQL's or SQLite's) and drops the
+        # precision of CURRENT_TIMESTAMP(3) for PostgreSQL: spelled out here instead.
+        name = "CURRENT_TIMESTAMP" if isinstance(node, exp.CurrentTimestamp) else "CURRENT_TIME"
+        return exp.var(f"{name}({node.this.sql()})" if node.this else name)
+    if dialect == "mysql":
+        node = mysql_node(node)
     if isinstance(node, exp.Not):
         return negate(node)  # NOT (a = 1) is a <> 1; MariaDB stores it that way
+    if isinstance(node, exp.Between):
+        return between_to_and(node)
+    if isinstance(node, exp.In):
+        return in_to_comparison(node)
     if dialect == "postgresql" and isinstance(node, exp.Cast):
-        return _pg_cast(node, strings)
+        return pg_cast(node, types)
+    if dialect == "postgresql" and isinstance(node, (exp.EQ, exp.NEQ)):
+        found = any_to_in(node)
+        return node if found is node else pg_in_values(found, types)
     if isinstance(node, exp.Introducer) and isinstance(node.expression, exp.Literal):
         return node.expression  # MySQL 8 prints _utf8mb4'x' in checks and generated columns
     return node
-
-
-def _pg_cast(node: exp.Cast, strings: frozenset[str]) -> exp.Expr:
-    inner = unparen(node.this)
-    target = normalize_type("postgresql", node.to.sql(dialect="postgres"))
-    if isinstance(inner, exp.Literal) and inner.is_string:
-        if type_base(target) in _PG_STRING_BASES:
-            return inner
-        if is_numeric_type(target) and _decimal(inner.this) is not None:
-            return exp.Literal.number(inner.this)
-    if isinstance(inner, exp.Literal) and is_numeric_type(target) and _coerced(node):
-        return inner
-    if isinstance(inner, exp.Column) and target == "text" and inner.name in strings:
-        return inner  # a varchar or char column cast to text: PostgreSQL's own addition
-    return node
-
-
-def _coerced(cast: exp.Cast) -> bool:
-    """Whether PostgreSQL added ``cast`` to match the other operand (price * 2::numeric)."""
-    parent = cast.parent
-    if not isinstance(parent, exp.Binary):
-        return False
-    other = parent.expression if parent.this is cast else parent.this
-    return not isinstance(unparen(other), (exp.Literal, exp.Cast, exp.Neg))
-
-
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
 
 
 def _number(tree: exp.Expr) -> exp.Expr:
@@ -370,7 +294,7 @@ def _number(tree: exp.Expr) -> exp.Expr:
     sign, literal = ("-", tree.this) if isinstance(tree, exp.Neg) else ("", tree)
     if not isinstance(literal, exp.Literal):
         return tree
-    value = _decimal(sign + literal.this)
+    value = decimal(sign + literal.this)
     if value is None:
         return tree
     text = format(value.normalize(), "f")

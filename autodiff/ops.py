@@ -342,14 +342,19 @@ class DropCheck(Op):
 class RebuildTable(Op):
     """SQLite's 12-step rebuild: a new table of the desired shape, rows copied over.
 
-    ``ops`` are the table's changes that the rebuild carries out; ``column_map`` maps each
-    desired column to the current column its values come from (renames included).
+    ``ops`` are the table's changes that the rebuild carries out; ``column_map`` pairs
+    each desired column whose values are kept with the current column they come from
+    (a renamed column pairs its two names). ``views`` (in creation order) and
+    ``triggers`` are those that mention the table: the rebuild drops them first and
+    creates them again last, since SQLite's RENAME fails while one names a missing table.
     """
 
     current: Table
     desired: Table
     ops: tuple[Op, ...]
     column_map: tuple[tuple[str, str], ...]
+    views: tuple[View, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
 
     @property
     def table_name(self) -> str:
@@ -360,7 +365,28 @@ class RebuildTable(Op):
         return any(op.destructive for op in self.ops)
 
     def describe(self) -> str:
-        return f"rebuild table {self.current.name} ({'; '.join(o.describe() for o in self.ops)})"
+        return f"rebuild table {self.desired.name} ({'; '.join(o.describe() for o in self.ops)})"
+
+
+@dataclass(frozen=True, slots=True)
+class SetTableComment(Op):
+    """Set (or with None, remove) a table's comment."""
+
+    table: str
+    current: str | None
+    desired: str | None
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+    def reverse(self) -> Op:
+        return SetTableComment(self.table, self.desired, self.current)
+
+    def describe(self) -> str:
+        if self.desired is None:
+            return f"remove the comment of table {self.table}"
+        return f"set the comment of table {self.table}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,106 +1,336 @@
 """plan(ops) -> runnable ops: phase ordering, and SQLite's table rebuilds. Pure.
 
-The differ says what changes; the plan says in which order a database can do it
-(drop foreign keys before the tables they point at, create tables before foreign keys
-into them) and turns what SQLite cannot ALTER in place into its documented 12-step
-rebuild: https://www.sqlite.org/lang_altertable.html#otheralter
+The differ says what changes; the plan says in which order a database can do it and
+adds the steps a database needs on the way:
+
+- renames first, then drops (foreign keys before what they need), creates (tables
+  before foreign keys into them), and views and triggers last;
+- a foreign key is dropped and added again around a change it would block (its
+  target key replaced; on MySQL a column type change, or its last index dropped), and
+  on MySQL the index InnoDB made for a dropped foreign key goes with it;
+- PostgreSQL views over a column whose type changes are dropped and created again;
+- on SQLite, what ALTER TABLE cannot do becomes the documented 12-step rebuild:
+  https://www.sqlite.org/lang_altertable.html#otheralter
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from autodiff import ops
-from autodiff.model import Column, Schema, Table
+from autodiff.depends import mentions, reads_from, table_order, view_order
+from autodiff.diff import Renames, apply_renames
+from autodiff.model import Column, ForeignKey, Index, Schema, Table, Trigger, View
 
 # Phase of each op type; within a phase the differ's order is kept.
-_PHASES: dict[type[ops.Op], int] = {
+_PHASES: dict[type[ops.Op], float] = {
     ops.DropView: 0, ops.DropTrigger: 0,
-    ops.DropForeignKey: 1,
-    ops.DropIndex: 2, ops.DropUnique: 2, ops.DropCheck: 2,
-    ops.RenameTable: 3, ops.RenameColumn: 3,
-    ops.CreateEnum: 4, ops.AddEnumValues: 4,
-    ops.CreateTable: 5,
-    ops.AddColumn: 6, ops.AlterColumn: 6, ops.SetPrimaryKey: 6, ops.RebuildTable: 6,
-    ops.DropColumn: 7,
-    ops.DropTable: 8, ops.DropEnum: 9,
-    ops.AddUnique: 10, ops.CreateIndex: 10, ops.AddCheck: 10,
-    ops.AddForeignKey: 11,
-    ops.CreateView: 12, ops.CreateTrigger: 12,
+    ops.RenameTable: 1, ops.RenameColumn: 1,
+    ops.DropForeignKey: 2,
+    ops.DropIndex: 3, ops.DropUnique: 3, ops.DropCheck: 3,
+    ops.CreateEnum: 5, ops.AddEnumValues: 5,
+    ops.CreateTable: 6,
+    ops.AddColumn: 7, ops.SetPrimaryKey: 8, ops.AlterColumn: 9, ops.RebuildTable: 9,
+    ops.SetTableComment: 9,
+    ops.DropColumn: 10,
+    ops.DropTable: 11, ops.DropEnum: 12,
+    ops.AddUnique: 13, ops.CreateIndex: 13, ops.AddCheck: 13,
+    ops.AddForeignKey: 14,
+    ops.CreateView: 15, ops.CreateTrigger: 15,
 }
+# Changes to a key column that MySQL refuses while a foreign key uses the column.
+_MYSQL_FK_BLOCKING = frozenset({"type", "collation"})
 
-# Ops SQLite runs in place; every other op on an existing table needs a rebuild.
-_SQLITE_IN_PLACE = (ops.CreateTable, ops.DropTable, ops.RenameTable, ops.RenameColumn,
-                    ops.CreateIndex, ops.DropIndex, ops.CreateView, ops.DropView,
-                    ops.CreateTrigger, ops.DropTrigger)
+
+@dataclass(frozen=True)
+class _Context:
+    """The two schemas, and the current one as it is once the plan's renames have run."""
+
+    current: Schema
+    renamed: Schema
+    desired: Schema
+
+    @property
+    def dialect(self) -> str:
+        return self.desired.dialect
 
 
 def plan(changes: Iterable[ops.Op], current: Schema, desired: Schema) -> tuple[ops.Op, ...]:
     """``changes`` (from diff) in an order that runs on ``desired.dialect``."""
     steps = list(changes)
-    if desired.dialect == "sqlite":
-        steps = _sqlite_rebuilds(steps, current, desired)
-    steps = _order_tables(steps, current, desired)
-    return tuple(sorted(steps, key=lambda op: _PHASES[type(op)]))
+    ctx = _Context(current, apply_renames(current, _renames(steps)), desired)
+    if ctx.dialect == "sqlite":
+        steps = _sqlite_rebuilds(steps, ctx)
+    else:
+        steps += _bounced_foreign_keys(steps, ctx)
+        steps += _views_over_retyped_columns(steps, ctx)
+    steps = _order_tables(steps, ctx)
+    if ctx.dialect == "mysql":
+        steps += _implicit_foreign_key_indexes(steps, ctx)
+    steps = _order_views(steps, ctx)
+    replaced = {op.enum.name for op in steps if isinstance(op, ops.CreateEnum)}
+    return tuple(sorted(steps, key=lambda op: _phase(op, ctx.dialect, replaced)))
 
 
-def _order_tables(steps: list[ops.Op], current: Schema, desired: Schema) -> list[ops.Op]:
+def _phase(op: ops.Op, dialect: str, created_enums: set[str]) -> float:
+    if isinstance(op, ops.DropEnum) and op.enum.name in created_enums:
+        return 4  # replaced by a new type of the same name: the old one must go first
+    if dialect == "mysql" and isinstance(op, ops.AlterColumn) and op.current.autoincrement \
+            and not op.desired.autoincrement:
+        # AUTO_INCREMENT must leave a column before the key it needs is dropped.
+        # https://dev.mysql.com/doc/refman/8.0/en/example-auto-increment.html
+        return 7.5
+    if isinstance(op, ops.DropColumn | ops.AddColumn) and op.column.computed is not None:
+        # A generated column goes before, and comes after, the columns it is computed from.
+        return 9.5 if isinstance(op, ops.DropColumn) else 9.2
+    return _PHASES[type(op)]
+
+
+def _renames(steps: Sequence[ops.Op]) -> Renames:
+    return Renames(
+        tables={op.old: op.new for op in steps if isinstance(op, ops.RenameTable)},
+        columns={(op.table, op.old): op.new for op in steps if isinstance(op, ops.RenameColumn)})
+
+
+# -- views and triggers the plan leaves alone ----------------------------------------
+
+def _kept(current: Iterable[View | Trigger], desired: Iterable[View | Trigger],
+          steps: Sequence[ops.Op]) -> list[View | Trigger]:
+    """Objects the plan leaves alone: the same in both schemas and in no op."""
+    touched = {op.view.name for op in steps if isinstance(op, ops.DropView | ops.CreateView)}
+    touched |= {op.trigger.name for op in steps
+                if isinstance(op, ops.DropTrigger | ops.CreateTrigger)}
+    wanted = set(desired)
+    return [o for o in current if o in wanted and o.name not in touched]
+
+
+def _views_reading(names: set[str], steps: Sequence[ops.Op], ctx: _Context) -> list[View]:
+    """Untouched views that read any of ``names``, and the views that read those, in order."""
+    kept = [v for v in _kept(ctx.current.views, ctx.desired.views, steps)
+            if isinstance(v, View)]
+    names = set(names)
+    found: dict[str, View] = {}
+    grew = True
+    while grew:
+        grew = False
+        for view in kept:
+            if view.name not in found and any(reads_from(view, n, ctx.dialect) for n in names):
+                found[view.name] = view
+                names.add(view.name)
+                grew = True
+    return view_order(found.values(), ctx.dialect)
+
+
+def _order_views(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+    """CreateView ops after the views they read; DropView ops the other way round."""
+    created = [op.view for op in steps if isinstance(op, ops.CreateView)]
+    dropped = [op.view for op in steps if isinstance(op, ops.DropView)]
+    rest = [op for op in steps if not isinstance(op, ops.CreateView | ops.DropView)]
+    return ([ops.DropView(v) for v in reversed(view_order(dropped, ctx.dialect))] + rest
+            + [ops.CreateView(v) for v in view_order(created, ctx.dialect)])
+
+
+# -- tables created and dropped ----------------------------------------------------------
+
+def _order_tables(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
     """New tables before the tables that reference them; dropped ones the other way round."""
-    created = [op for op in steps if isinstance(op, ops.CreateTable)]
-    dropped = [op for op in steps if isinstance(op, ops.DropTable)]
-    by_name_c = {op.table.name: op for op in created}
-    by_name_d = {op.table.name: op for op in dropped}
-    ordered_c = [by_name_c[t.name] for t in _dependency_order([o.table for o in created])]
-    ordered_d = [by_name_d[t.name] for t in
-                 reversed(_dependency_order([o.table for o in dropped]))]
+    created = [op.table for op in steps if isinstance(op, ops.CreateTable)]
+    dropped = [op.table for op in steps if isinstance(op, ops.DropTable)]
     rest = [op for op in steps if not isinstance(op, ops.CreateTable | ops.DropTable)]
-    return ordered_c + ordered_d + rest
+    return _creates(created, steps, ctx) + _drops(dropped, ctx) + rest
 
 
-def _dependency_order(tables: list[Table]) -> list[Table]:
-    names = {t.name for t in tables}
-    done: set[str] = set()
-    out: list[Table] = []
-    pending = sorted(tables, key=lambda t: t.name)
+def _creates(tables: list[Table], steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+    """CreateTable ops in order; a foreign key into a table not ready yet is added later."""
+    made: set[str] = set()
+    out: list[ops.Op] = []
+    later: list[ops.Op] = []
+    for table in table_order(tables):
+        made.add(table.name)
+        inline = tuple(fk for fk in table.foreign_keys if ctx.dialect == "sqlite"
+                       or fk.ref_table in made or _ready_target(fk, steps, ctx))
+        out.append(ops.CreateTable(replace(table, foreign_keys=inline)))
+        later += [ops.AddForeignKey(table.name, fk)
+                  for fk in table.foreign_keys if fk not in inline]
+    return out + later
+
+
+def _ready_target(fk: ForeignKey, steps: list[ops.Op], ctx: _Context) -> bool:
+    """Whether an existing table already has, unchanged, the key ``fk`` references."""
+    target = ctx.renamed.table(fk.ref_table)
+    if target is None or any(isinstance(op, ops.DropTable) and op.table.name == fk.ref_table
+                             for op in steps):
+        return False
+    if set(fk.ref_columns) not in _key_sets(target):
+        return False
+    return not any(isinstance(op, ops.DropUnique | ops.SetPrimaryKey | ops.AlterColumn)
+                   and op.table_name == fk.ref_table for op in steps)
+
+
+def _key_sets(table: Table) -> list[set[str]]:
+    keys = [set(u.columns) for u in table.uniques]
+    return keys + ([set(table.primary_key.columns)] if table.primary_key else [])
+
+
+def _drops(tables: list[Table], ctx: _Context) -> list[ops.Op]:
+    """DropTable ops, referencing tables first; a cycle is cut by dropping a foreign key."""
+    pending = {t.name: t for t in tables}
+    out: list[ops.Op] = []
+    unhooked: list[ops.Op] = []
     while pending:
-        ready = [t for t in pending if all(fk.ref_table in done or fk.ref_table not in names
-                                           or fk.ref_table == t.name for fk in t.foreign_keys)]
-        if not ready:  # a cycle: order is free, the FKs come later or inline (SQLite)
-            ready = pending[:1]
-        for t in ready:
-            out.append(t)
-            done.add(t.name)
-        pending = [t for t in pending if t.name not in done]
+        ready = [t for t in pending.values() if not _referenced(t.name, pending.values())]
+        if not ready:
+            first = min(pending.values(), key=lambda t: t.name)
+            if ctx.dialect != "sqlite":  # SQLite runs scripts with foreign keys off
+                unhooked += [ops.DropForeignKey(t.name, fk) for t in pending.values()
+                             if t is not first for fk in t.foreign_keys
+                             if fk.ref_table == first.name]
+            ready = [first]
+        for table in sorted(ready, key=lambda t: t.name):
+            out.append(ops.DropTable(pending.pop(table.name)))
+    return unhooked + out
+
+
+def _referenced(name: str, tables: Iterable[Table]) -> bool:
+    return any(fk.ref_table == name for t in tables if t.name != name for fk in t.foreign_keys)
+
+
+# -- foreign keys in the way (PostgreSQL, MySQL) ---------------------------------------------
+
+def _fk_key(fk: ForeignKey) -> tuple[object, ...]:
+    return (fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete, fk.on_update)
+
+
+def _bounced_foreign_keys(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+    """Drop-and-add pairs for unchanged foreign keys that a change would otherwise block."""
+    dropped = {(op.table, op.foreign_key.name) for op in steps
+               if isinstance(op, ops.DropForeignKey)}
+    out: list[ops.Op] = []
+    for table in ctx.renamed.tables:
+        wanted = ctx.desired.table(table.name)
+        if wanted is None:
+            continue
+        for fk in table.foreign_keys:
+            match = next((d for d in wanted.foreign_keys
+                          if _fk_key(d) == _fk_key(fk) and d.name in (None, fk.name)), None)
+            if match is not None and (table.name, fk.name) not in dropped \
+                    and _blocked(table, fk, steps, ctx):
+                out += [ops.DropForeignKey(table.name, fk), ops.AddForeignKey(table.name, match)]
     return out
+
+
+def _blocked(table: Table, fk: ForeignKey, steps: list[ops.Op], ctx: _Context) -> bool:
+    """Whether some step cannot run while ``fk`` exists."""
+    mysql = ctx.dialect == "mysql"
+    refs = set(fk.ref_columns)
+    for op in steps:
+        if isinstance(op, ops.DropUnique) and op.table == fk.ref_table \
+                and set(op.unique.columns) == refs:
+            return True
+        if isinstance(op, ops.SetPrimaryKey) and op.table == fk.ref_table \
+                and op.current is not None and set(op.current.columns) == refs:
+            return True
+        # MySQL refuses to change the type of a column a foreign key uses (either side).
+        # https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html
+        if mysql and isinstance(op, ops.AlterColumn) and op.changes & _MYSQL_FK_BLOCKING and (
+                (op.table == table.name and op.current.name in fk.columns)
+                or (op.table == fk.ref_table and op.current.name in refs)):
+            return True
+    return mysql and _loses_last_index(table, fk, steps)
+
+
+def _covering(table: Table, columns: tuple[str, ...]) -> set[str]:
+    """Names of the indexes MySQL can use for a foreign key on ``columns`` (a leftmost prefix)."""
+    n = len(columns)
+    found = {"PRIMARY"} if table.primary_key and table.primary_key.columns[:n] == columns \
+        else set()
+    found |= {u.name or "" for u in table.uniques if u.columns[:n] == columns}
+    return found | {ix.name for ix in table.indexes if ix.columns[:n] == columns}
+
+
+def _loses_last_index(table: Table, fk: ForeignKey, steps: list[ops.Op]) -> bool:
+    # MySQL refuses to drop the last index a foreign key can use (error 1553).
+    covering = _covering(table, fk.columns)
+    removed: set[str] = set()
+    for op in steps:
+        if isinstance(op, ops.DropIndex) and op.table == table.name:
+            removed.add(op.index.name)
+        elif isinstance(op, ops.DropUnique) and op.table == table.name:
+            removed.add(op.unique.name or "")
+        elif isinstance(op, ops.SetPrimaryKey) and op.table == table.name and not (
+                op.desired and op.desired.columns[:len(fk.columns)] == fk.columns):
+            removed.add("PRIMARY")
+    return bool(covering) and covering <= removed
+
+
+def _implicit_foreign_key_indexes(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+    """DropIndex for the index InnoDB made for a dropped foreign key (it outlives the key).
+
+    InnoDB creates that index, named as the key, when no index covers the key's columns,
+    and drops it when one is created later, so it exists exactly when none covers them.
+    https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html
+    """
+    gone = {op.table.name for op in steps if isinstance(op, ops.DropTable)}
+    out: list[ops.Op] = []
+    for op in steps:
+        if not isinstance(op, ops.DropForeignKey) or op.table in gone:
+            continue
+        table = ctx.renamed.table(op.table)
+        fk = op.foreign_key
+        if table is not None and fk.name and not _covering(table, fk.columns):
+            out.append(ops.DropIndex(op.table, Index(fk.name, fk.columns)))
+    return out
+
+
+def _views_over_retyped_columns(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+    """PostgreSQL: views over a table whose column changes type are dropped and created again."""
+    # "cannot alter type of a column used by a view or rule"
+    # https://www.postgresql.org/docs/15/sql-altertable.html
+    if ctx.dialect != "postgresql":
+        return []
+    retyped = {op.table for op in steps
+               if isinstance(op, ops.AlterColumn) and op.changes & {"type", "collation"}}
+    names = retyped | {old for old, new in _renames(steps).tables.items() if new in retyped}
+    views = _views_reading(names, steps, ctx) if retyped else []
+    return [ops.DropView(v) for v in views] + [ops.CreateView(v) for v in views]
 
 
 # -- SQLite rebuilds -------------------------------------------------------------------
 
-def _sqlite_rebuilds(steps: list[ops.Op], current: Schema, desired: Schema) -> list[ops.Op]:
+# Ops SQLite runs in place; any other op on an existing table needs a rebuild.
+_SQLITE_IN_PLACE = (ops.CreateTable, ops.DropTable, ops.RenameTable, ops.RenameColumn,
+                    ops.CreateIndex, ops.DropIndex, ops.CreateView, ops.DropView,
+                    ops.CreateTrigger, ops.DropTrigger, ops.CreateEnum, ops.DropEnum,
+                    ops.AddEnumValues, ops.SetTableComment)
+
+
+def _sqlite_rebuilds(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+    """Group each rebuilt table's changes into one RebuildTable.
+
+    Renames stay in place and run first: SQLite's RENAME also rewrites the foreign
+    keys of other tables, views, triggers and indexes that name the old name.
+    """
     needs = {op.table_name for op in steps if _needs_rebuild(op)}
-    if not needs:
-        return steps
-    renamed_tables = {op.old: op.new for op in steps if isinstance(op, ops.RenameTable)}
-    out: list[ops.Op] = []
     grouped: dict[str, list[ops.Op]] = {name: [] for name in needs}
+    out: list[ops.Op] = []
     for op in steps:
-        if op.table_name in needs and not isinstance(op, ops.RenameTable | ops.DropTable
-                                                     | ops.CreateTable):
+        if op.table_name in needs and not isinstance(op, _SQLITE_IN_PLACE):
             grouped[op.table_name].append(op)
-        else:
-            out.append(op)
-    old_names = {new: old for old, new in renamed_tables.items()}
+        elif not (op.table_name in needs and isinstance(op, ops.CreateIndex | ops.DropIndex)):
+            out.append(op)  # a rebuilt table's indexes are created anew with it
+    renamed_from = {new: old for old, new in _renames(steps).tables.items()}
     for name in sorted(needs):
-        new_table = desired.table(name)
-        old_table = current.table(old_names.get(name, name))
-        if new_table is None or old_table is None:
-            out += grouped[name]  # not an existing table's change: nothing to rebuild
+        current, desired = ctx.renamed.table(name), ctx.desired.table(name)
+        if current is None or desired is None:  # not an existing table's change
+            out += grouped[name]
             continue
-        table_ops = tuple(op for op in grouped[name]
-                          if not isinstance(op, ops.CreateIndex | ops.DropIndex))
-        out.append(ops.RebuildTable(old_table, new_table, table_ops,
-                                    _column_map(old_table, new_table, table_ops)))
+        mentioned = {name, renamed_from.get(name, name)}
+        views = _views_reading(mentioned, steps, ctx)
+        out.append(ops.RebuildTable(
+            current, desired, tuple(grouped[name]), _column_map(current, desired),
+            views=tuple(views), triggers=_triggers_on(mentioned, views, steps, ctx)))
     return out
 
 
@@ -108,12 +338,13 @@ def _needs_rebuild(op: ops.Op) -> bool:
     if isinstance(op, _SQLITE_IN_PLACE):
         return False
     if isinstance(op, ops.AddColumn):
-        return not _addable_in_place(op.column)
-    return not isinstance(op, ops.CreateEnum | ops.DropEnum | ops.AddEnumValues)
+        return not addable_in_place(op.column)
+    return True
 
 
-def _addable_in_place(column: Column) -> bool:
-    # ALTER TABLE ADD COLUMN rules: https://www.sqlite.org/lang_altertable.html#altertabaddcol
+def addable_in_place(column: Column) -> bool:
+    """Whether SQLite's ALTER TABLE ADD COLUMN can add ``column``."""
+    # https://www.sqlite.org/lang_altertable.html#altertabaddcol
     if column.computed is not None:
         return not column.computed.stored
     if not column.nullable and column.default is None:
@@ -122,17 +353,25 @@ def _addable_in_place(column: Column) -> bool:
     return not re.match(r"(?i)^(current_|\(|[a-z_]+\()", default)
 
 
-def _column_map(current: Table, desired: Table,
-                table_ops: tuple[ops.Op, ...]) -> tuple[tuple[str, str], ...]:
-    """For each desired column whose values survive: (desired name, current name)."""
-    renamed = {op.new: op.old for op in table_ops if isinstance(op, ops.RenameColumn)}
-    added = {op.column.name for op in table_ops if isinstance(op, ops.AddColumn)}
+def _triggers_on(names: set[str], views: list[View], steps: list[ops.Op],
+                 ctx: _Context) -> tuple[Trigger, ...]:
+    """Untouched triggers on the table or its views, or whose body mentions them."""
+    names = names | {v.name for v in views}
+    kept = [t for t in _kept(ctx.current.triggers, ctx.desired.triggers, steps)
+            if isinstance(t, Trigger)]
+    return tuple(t for t in kept if t.table in names
+                 or any(mentions(t.definition, n) for n in names))
+
+
+def _column_map(current: Table, desired: Table) -> tuple[tuple[str, str], ...]:
+    """(desired column, current column) for each column whose values are copied.
+
+    Renames have already run, so a kept column has one name on both sides; generated
+    columns are computed again, not copied.
+    """
     pairs = []
     for col in desired.columns:
-        source = renamed.get(col.name, col.name)
-        if col.name in added or col.computed is not None or current.column(source) is None:
-            continue
-        if (was := current.column(source)) is not None and was.computed is not None:
-            continue
-        pairs.append((col.name, source))
+        was = current.column(col.name)
+        if was is not None and was.computed is None and col.computed is None:
+            pairs.append((col.name, was.name))
     return tuple(pairs)

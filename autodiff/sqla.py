@@ -1,23 +1,23 @@
 """SQLAlchemy models -> Schema, through the same normalizers as introspection.
 
-Each type, default and expression is compiled by SQLAlchemy for the target dialect
-(what ``metadata.create_all`` would send) and then normalized, so an unchanged model
-and the database it created compare equal.
+Each type, default, name and expression is compiled by SQLAlchemy's own DDL compiler
+for the target dialect (exactly what ``metadata.create_all`` would send) and then
+normalized, so an unchanged model and the database it created compare equal.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
-import traceback
-from pathlib import Path
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     CheckConstraint,
     ForeignKeyConstraint,
     MetaData,
+    Sequence,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy import Column as SAColumn
@@ -26,10 +26,13 @@ from sqlalchemy import Index as SAIndex
 from sqlalchemy import Table as SATable
 from sqlalchemy.engine import Dialect as SADialect
 from sqlalchemy.exc import CompileError
-from sqlalchemy.sql.elements import ClauseElement, TextClause
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
+from autodiff.database import Database
 from autodiff.diff import Renames
 from autodiff.errors import ConfigError
+from autodiff.loader import load_models, metadata_of
 from autodiff.model import (
     Check,
     Column,
@@ -48,96 +51,95 @@ from autodiff.normalize import (
     normalize_expression,
     normalize_fk_action,
     normalize_type,
+    type_base,
 )
+
+__all__ = ["Flavor", "load_models", "metadata_of", "rename_hints", "sa_dialect",
+           "schema_from_metadata", "server_flavor"]
 
 RENAMED_FROM = "renamed_from"
 
 
-# -- finding the user's MetaData ----------------------------------------------------
+# -- the target server ---------------------------------------------------------------
 
-def load_models(spec: str, base_dir: Path) -> MetaData:
-    """Import ``package.module:attr`` or ``path/file.py:attr`` and return its MetaData."""
-    module_part, sep, attr = spec.rpartition(":")
-    if not sep or not module_part or not attr:
-        raise ConfigError(f"models must be module:attr or path/file.py:attr, got {spec!r}",
-                          hint="e.g. --models myapp.models:Base")
-    module = _import(module_part, base_dir)
-    obj: Any = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise ConfigError(f"{module_part} has no attribute {attr!r}",
-                              hint="point at a MetaData, a declarative Base, a Flask-SQLAlchemy "
-                                   "db or SQLModel")
-        obj = getattr(obj, part)
-    return metadata_of(obj, spec)
+@dataclass(frozen=True)
+class Flavor:
+    """What compiling models needs to know about the target server.
 
+    ``version`` is the server's version string: SQLAlchemy compiles for MariaDB when
+    it sees one (``Uuid`` is MariaDB 10.7+'s native UUID, CHAR(32) on MySQL), and for
+    PostgreSQL 18+ with virtual generated columns. MySQL only: ``collation`` is the
+    database's default collation and ``charsets`` maps a character set to its default
+    collation, since a column's collation is reported only when it is not the
+    database's default.
+    """
 
-def metadata_of(obj: Any, spec: str = "models") -> MetaData:
-    """The MetaData behind a MetaData, declarative base, Flask-SQLAlchemy ``db`` or SQLModel."""
-    if isinstance(obj, MetaData):
-        return obj
-    metadata = getattr(obj, "metadata", None)
-    if isinstance(metadata, MetaData):
-        return metadata
-    raise ConfigError(f"{spec} is a {type(obj).__name__}, not something with a MetaData",
-                      hint="point at a MetaData, a declarative Base, a Flask-SQLAlchemy db "
-                           "or SQLModel")
+    version: str | None = None
+    collation: str | None = None
+    charsets: dict[str, str] = field(default_factory=dict, compare=False)
 
 
-def _import(module_part: str, base_dir: Path) -> Any:
-    is_path = module_part.endswith(".py") or "/" in module_part or "\\" in module_part
-    path = (base_dir / module_part) if is_path else None
-    if path is not None and not path.is_file():
-        raise ConfigError(f"models file not found: {path}")
-    root = str(path.parent if path is not None else base_dir)
-    if root not in sys.path:
-        sys.path.insert(0, root)
+_MYSQL_FLAVOR = """SELECT VERSION(), @@collation_database, CHARACTER_SET_NAME, DEFAULT_COLLATE_NAME
+FROM information_schema.CHARACTER_SETS"""
+
+
+def server_flavor(db: Database, conn: Any = None) -> Flavor:
+    """The :class:`Flavor` of the live database ``db`` (empty for SQLite)."""
+    if db.dialect == "sqlite":
+        return Flavor()
+    from autodiff.dialects import dialect_for
+
+    d = dialect_for(db)
+    own = conn is None
+    conn = d.connect(db) if own else conn
     try:
-        if path is None:
-            return importlib.import_module(module_part)
-        name = f"autodiff_models_{path.stem}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        return module
-    except ModuleNotFoundError as exc:
-        if path is None and exc.name and module_part.startswith(exc.name):
-            raise ConfigError(f"cannot import models module {module_part!r}",
-                              hint=f"run from the project folder, or check [tool.autodiff] "
-                                   f"models ({base_dir})") from None
-        raise ConfigError(_user_error(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - any error in user code is reported, not raised
-        raise ConfigError(_user_error(exc), hint="fix the models module; the error is "
-                                                 "in your code, not in autodiff") from None
+        if db.dialect == "postgresql":
+            return Flavor(d.query(conn, "SELECT current_setting('server_version')")[0][0])
+        rows = d.query(conn, _MYSQL_FLAVOR)
+    finally:
+        if own:
+            conn.close()
+    return Flavor(rows[0][0], rows[0][1], {r[2]: r[3] for r in rows})
 
 
-def _user_error(exc: BaseException) -> str:
-    """``file:line: Type: message`` at the deepest frame that is the user's code."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    user = [f for f in frames if "site-packages" not in f.filename
-            and "<frozen" not in f.filename and "/autodiff/" not in f.filename]
-    where = f"{user[-1].filename}:{user[-1].lineno}: " if user else ""
-    if isinstance(exc, SyntaxError) and exc.filename:
-        where = f"{exc.filename}:{exc.lineno}: "
-    return f"error in models: {where}{type(exc).__name__}: {exc}"
+def sa_dialect(dialect: str, flavor: Flavor | None = None) -> SADialect:
+    """The SQLAlchemy dialect ``create_all`` would use on ``dialect`` (and that server)."""
+    from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+    # A paramstyle without %: DDL compiled for pyformat drivers doubles each % in text,
+    # which the driver undoes when it runs the statement.
+    modules = {"sqlite": sqlite, "postgresql": postgresql, "mysql": mysql}
+    sad = modules[dialect].dialect(paramstyle="named")
+    version = (flavor.version if flavor else None) or ""
+    if dialect == "postgresql":
+        # SQLAlchemy creates Computed(persisted=None) VIRTUAL from PostgreSQL 18 on,
+        # STORED before; our renderer only has STORED, so that is the default.
+        # https://www.postgresql.org/docs/18/ddl-generated-columns.html
+        m = re.match(r"(\d+)\.?(\d*)", version)
+        sad.server_version_info = (int(m.group(1)), int(m.group(2) or 0)) if m else (15, 0)
+        sad.supports_virtual_generated_columns = sad.server_version_info >= (18,)
+    m = re.search(r"(\d+)\.(\d+)\.(\d+)-MariaDB", version, re.IGNORECASE)
+    if dialect == "mysql" and m is not None:
+        # What SQLAlchemy's initialize() sets on a MariaDB connection: UUID is native
+        # from 10.7. https://mariadb.com/kb/en/uuid-data-type/
+        sad = mysql.dialect(paramstyle="named", is_mariadb=True)
+        sad.server_version_info = tuple(int(n) for n in m.groups())
+        sad.supports_native_uuid = sad.server_version_info >= (10, 7)
+    return sad
 
 
 # -- MetaData -> Schema ----------------------------------------------------------------
 
-def sa_dialect(dialect: str) -> SADialect:
-    """The SQLAlchemy dialect object used to compile models for ``dialect``."""
-    from sqlalchemy.dialects import mysql, postgresql, sqlite
+def schema_from_metadata(metadata: MetaData, dialect: str, *,
+                         flavor: Flavor | None = None) -> Schema:
+    """The Schema the models declare, in ``dialect``'s normalized terms.
 
-    modules = {"sqlite": sqlite, "postgresql": postgresql, "mysql": mysql}
-    return modules[dialect].dialect()
-
-
-def schema_from_metadata(metadata: MetaData, dialect: str) -> Schema:
-    """The Schema the models declare, in ``dialect``'s normalized terms."""
-    sad = sa_dialect(dialect)
-    tables = tuple(_table(t, dialect, sad) for t in metadata.sorted_tables)
+    ``flavor`` (:func:`server_flavor` of the database the result is compared with)
+    says which server the models are compiled for; without it: plain MySQL with no
+    default collation known, PostgreSQL before 18.
+    """
+    target = _Target(dialect, flavor or Flavor())
+    tables = tuple(target.table(t) for t in metadata.tables.values())
     enums = _enums(metadata) if dialect == "postgresql" else ()
     return Schema(dialect, tables=tables, enums=enums)
 
@@ -157,122 +159,208 @@ def rename_hints(metadata: MetaData) -> Renames:
     return Renames(tables, columns)
 
 
-def _name(constraint: Any) -> str | None:
-    # Unnamed constraints carry a sentinel (not a str) until the database names them.
-    name = getattr(constraint, "name", None)
-    return str(name) if isinstance(name, str) else None
+class _Target:
+    """SQLAlchemy's DDL compiler for one dialect, and what a table becomes through it."""
+
+    def __init__(self, dialect: str, flavor: Flavor) -> None:
+        self.dialect = dialect
+        self.flavor = flavor
+        self.sad = sa_dialect(dialect, flavor)
+        # A DDL compiler with no statement: only its helpers are used (defaults, checks).
+        self.ddl = self.sad.ddl_compiler(self.sad, None)  # type: ignore[arg-type]
+
+    # -- compiling, as CREATE TABLE / CREATE INDEX does ---------------------------
+    def sql(self, clause: Any) -> str:
+        """An expression as DDL renders it: values inline, columns without their table."""
+        return str(self.ddl.sql_compiler.process(clause, include_table=False,
+                                                 literal_binds=True))
+
+    def expression(self, clause: Any, types: dict[str, str]) -> str:
+        """A check, index or generated expression, normalized."""
+        return normalize_expression(self.dialect, self.sql(clause), types)
+
+    def type_sql(self, column: SAColumn[Any]) -> str:
+        """The column's type as CREATE TABLE spells it, without its collation."""
+        text = str(self.sad.type_compiler_instance.process(
+            column.type, type_expression=column, identifier_preparer=self.sad.identifier_preparer))
+        # String types compile with their COLLATE (and MySQL's CHARACTER SET) attached;
+        # catalogs report the type without them, and the collation on its own.
+        return _COLLATE.sub("", text)
+
+    def name(self, constraint: Any) -> str | None:
+        """The name DDL gives a constraint or index: the naming convention's for an
+        unnamed one, truncated with a hash past the dialect's identifier length."""
+        if constraint.name is None:
+            return None
+        name = self.sad.identifier_preparer.format_constraint(constraint, _alembic_quote=False)
+        return str(name) if name else None
+
+    def renders(self, constraint: Any) -> bool:
+        """Whether DDL includes ``constraint``: the CHECK a Boolean or Enum adds with
+        ``create_constraint=True`` exists only where the type is not native."""
+        rule = getattr(constraint, "_create_rule", None)
+        return rule is None or bool(rule(self.ddl))
+
+    # -- one table -------------------------------------------------------------
+    def table(self, table: SATable) -> Table:
+        """The model's table in normalized terms."""
+        try:
+            raw = {c.name: self.type_sql(c) for c in table.columns}
+            return self._table(table, raw)
+        except (CompileError, ValueError, LookupError) as exc:
+            raise ConfigError(f"table {table.name}: {exc}",
+                              hint=f"make the model valid for {self.dialect}") from None
+        except Exception as exc:  # noqa: BLE001 - SQLAlchemy errors in the user's model
+            if type(exc).__module__.startswith("sqlalchemy"):
+                raise ConfigError(f"table {table.name}: {exc}") from None
+            raise
+
+    def _table(self, table: SATable, raw: dict[str, str]) -> Table:
+        types = {name: normalize_type(self.dialect, t) for name, t in raw.items()}
+        pk_cols = tuple(c.name for c in table.primary_key.columns)
+        columns = tuple(self.column(table, c, raw[c.name], types, pk_cols)
+                        for c in table.columns)
+        uniques = [Unique(self.name(c), tuple(col.name for col in c.columns))
+                   for c in table.constraints if isinstance(c, UniqueConstraint)]
+        indexes: list[Index] = []
+        for ix in table.indexes:
+            if self.dialect == "mysql" and _fulltext(ix):
+                continue  # FULLTEXT and SPATIAL indexes are not modelled
+            index = self.index(ix, types)
+            if self.dialect == "mysql" and index.unique and index.columns:
+                uniques.append(Unique(index.name, index.columns))  # MySQL cannot tell them apart
+            else:
+                indexes.append(index)
+        # A CheckConstraint given to a Column is the column's, not in table.constraints.
+        constraints = [*table.constraints, *(c for col in table.columns for c in col.constraints
+                                             if c not in table.constraints)]
+        checks = [Check(self.name(c), self.expression(c.sqltext, types))
+                  for c in constraints if isinstance(c, CheckConstraint) and self.renders(c)]
+        fks = [self.foreign_key(c) for c in table.constraints
+               if isinstance(c, ForeignKeyConstraint)]
+        pk = PrimaryKey(pk_cols, self.name(table.primary_key)) if pk_cols else None
+        return Table(table.name, columns, pk, tuple(uniques), tuple(indexes), tuple(fks),
+                     tuple(checks), table.comment if self.dialect != "sqlite" else None)
+
+    def column(self, table: SATable, col: SAColumn[Any], raw_type: str,
+               types: dict[str, str], pk_cols: tuple[str, ...]) -> Column:
+        """One column: type, nullability, default, numbering, generation, collation."""
+        computed = None
+        if col.computed is not None:
+            persisted = col.computed.persisted
+            if persisted is None and self.dialect == "postgresql":
+                persisted = not getattr(self.sad, "supports_virtual_generated_columns", False)
+            computed = Computed(self.expression(col.computed.sqltext, types), bool(persisted))
+        autoincrement = self.autoincrement(table, col, raw_type, pk_cols)
+        default = None
+        # SERIAL and AUTO_INCREMENT columns are created without their server default.
+        numbered = autoincrement and col.identity is None and self.dialect != "sqlite"
+        if computed is None and not numbered:
+            text = self.ddl.get_column_default_string(col)
+            default = normalize_default(self.dialect, text, types[col.name])
+        return Column(
+            name=col.name, type=types[col.name],
+            nullable=bool(col.nullable) and col.name not in pk_cols,
+            default=default, autoincrement=autoincrement, computed=computed,
+            collation=self.collation(table, col, raw_type, types[col.name]),
+            comment=col.comment if self.dialect != "sqlite" else None)
+
+    def autoincrement(self, table: SATable, col: SAColumn[Any], raw_type: str,
+                      pk_cols: tuple[str, ...]) -> bool:
+        """Whether the database numbers the column itself, as SQLAlchemy creates it."""
+        if self.dialect == "sqlite":
+            # The rowid alias: a sole primary key declared exactly INTEGER, in a rowid table.
+            # https://www.sqlite.org/lang_createtable.html#rowid
+            return (pk_cols == (col.name,) and raw_type.upper() == "INTEGER"
+                    and table.dialect_options["sqlite"]["with_rowid"] is not False)
+        # SQLAlchemy numbers its autoincrement column (SERIAL, AUTO_INCREMENT) unless a
+        # Sequence of the model's own does it; PostgreSQL also has Identity() anywhere.
+        default = col.default
+        numbered = table.autoincrement_column is col and not (
+            isinstance(default, Sequence) and not default.optional)
+        if self.dialect == "postgresql":
+            return col.identity is not None or numbered
+        return numbered and (col.server_default is None or col.identity is not None)
+
+    def collation(self, table: SATable, col: SAColumn[Any], raw_type: str,
+                  type_: str) -> str | None:
+        """The column's collation as the database reports it."""
+        collation = getattr(col.type, "collation", None)
+        if self.dialect == "mysql" and type_base(type_) in _MYSQL_COLLATED:
+            # MySQL reports the collation a column ends up with (its own, its character
+            # set's, its table's) unless it is the database's default.
+            charset = getattr(col.type, "charset", None)
+            if raw_type.upper().startswith("NATIONAL "):
+                # https://dev.mysql.com/doc/refman/8.0/en/charset-national.html
+                charset = "utf8mb3" if "utf8mb3" in self.flavor.charsets else "utf8"
+            if collation is None and charset:
+                collation = self.flavor.charsets.get(charset)
+            collation = collation or self._table_collation(table)
+            if collation == self.flavor.collation:
+                return None
+        return normalize_collation(self.dialect, collation)
+
+    def _table_collation(self, table: SATable) -> str | None:
+        options = {k.split("_", 1)[1].replace("_", " ").lower(): v
+                   for k, v in table.kwargs.items() if k.startswith(("mysql_", "mariadb_"))}
+        collate = options.get("collate") or options.get("default collate")
+        if collate:
+            return str(collate)
+        charset = next((options[k] for k in ("charset", "default charset", "character set",
+                                             "default character set") if k in options), None)
+        return self.flavor.charsets.get(str(charset)) if charset else None
+
+    def index(self, ix: SAIndex, types: dict[str, str]) -> Index:
+        """An index: plain columns, or all its parts as expressions; partial if ``where``."""
+        parts = [_without_order(e) for e in ix.expressions]
+        where_clause = ix.dialect_options[self.dialect]["where"] \
+            if self.dialect in ("postgresql", "sqlite") else None
+        where = self.expression(where_clause, types) if where_clause is not None else None
+        name = self.name(ix) or ""
+        if all(isinstance(p, SAColumn) for p in parts):
+            return Index(name, tuple(p.name for p in parts), bool(ix.unique), where=where)
+        return Index(name, unique=bool(ix.unique), where=where,
+                     expressions=tuple(self.expression(p, types) for p in parts))
+
+    def foreign_key(self, fk: ForeignKeyConstraint) -> ForeignKey:
+        """A foreign key with its referential actions."""
+        elements = list(fk.elements)
+        return ForeignKey(self.name(fk), tuple(e.parent.name for e in elements),
+                          elements[0].column.table.name, tuple(e.column.name for e in elements),
+                          normalize_fk_action(self.dialect, fk.ondelete),
+                          normalize_fk_action(self.dialect, fk.onupdate))
 
 
-def _table(table: SATable, dialect: str, sad: SADialect) -> Table:
-    types = {c.name: _type(c, dialect, sad) for c in table.columns}
-    pk_cols = tuple(c.name for c in table.primary_key.columns)
-    columns = tuple(_column(table, c, types[c.name], pk_cols, dialect, sad)
-                    for c in table.columns)
-    uniques = [Unique(_name(c), tuple(col.name for col in c.columns))
-               for c in table.constraints if isinstance(c, UniqueConstraint)]
-    indexes: list[Index] = []
-    for ix in table.indexes:
-        index = _index(ix, dialect, sad, types)
-        if dialect == "mysql" and index.unique and index.columns and index.where is None:
-            uniques.append(Unique(index.name, index.columns))  # MySQL cannot tell them apart
-        else:
-            indexes.append(index)
-    checks = [Check(_name(c), normalize_expression(dialect, _compile(c.sqltext, sad), types))
-              for c in table.constraints if isinstance(c, CheckConstraint)]
-    fks = [_foreign_key(c, dialect) for c in table.constraints
-           if isinstance(c, ForeignKeyConstraint)]
-    pk = PrimaryKey(pk_cols, _name(table.primary_key)) if pk_cols else None
-    return Table(table.name, columns, pk, tuple(uniques), tuple(indexes), tuple(fks),
-                 tuple(checks), table.comment if dialect != "sqlite" else None)
+# MySQL types that have a collation. https://dev.mysql.com/doc/refman/8.0/en/charset-column.html
+_MYSQL_COLLATED = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum",
+                   "set"}
+_COLLATE = re.compile(
+    r"""(\s+(CHARACTER SET|COLLATE)\s+("(?:[^"]|"")*"|`(?:[^`]|``)*`|[\w$]+))+$""", re.I)
+_ORDERING = (operators.desc_op, operators.asc_op, operators.nulls_first_op,
+             operators.nulls_last_op)
 
 
-def _type(column: SAColumn[Any], dialect: str, sad: SADialect) -> str:
-    try:
-        compiled = column.type.compile(dialect=sad)
-    except CompileError as exc:
-        raise ConfigError(f"column {column.table.name}.{column.name}: {exc}",
-                          hint=f"give the type what {dialect} needs (e.g. String(100))") from None
-    return normalize_type(dialect, compiled)
+def _fulltext(ix: SAIndex) -> bool:
+    prefix = ix.kwargs.get("mysql_prefix") or ix.kwargs.get("mariadb_prefix") or ""
+    return str(prefix).upper() in ("FULLTEXT", "SPATIAL")
 
 
-def _column(table: SATable, col: SAColumn[Any], type_: str, pk_cols: tuple[str, ...],
-            dialect: str, sad: SADialect) -> Column:
-    computed = None
-    if col.computed is not None:
-        computed = Computed(normalize_expression(dialect, _compile(col.computed.sqltext, sad)),
-                            bool(col.computed.persisted))
-    default = None
-    if col.server_default is not None and computed is None:
-        default = normalize_default(dialect, _default_text(col.server_default, sad), type_)
-    collation = getattr(col.type, "collation", None)
-    return Column(
-        name=col.name, type=type_, nullable=bool(col.nullable) and col.name not in pk_cols,
-        default=default, autoincrement=_autoincrement(table, col, type_, pk_cols, dialect),
-        computed=computed, collation=normalize_collation(dialect, collation),
-        comment=col.comment if dialect != "sqlite" else None)
-
-
-def _autoincrement(table: SATable, col: SAColumn[Any], type_: str, pk_cols: tuple[str, ...],
-                   dialect: str) -> bool:
-    if dialect == "sqlite":
-        # The rowid alias: a sole primary key declared exactly INTEGER assigns itself.
-        # https://www.sqlite.org/lang_createtable.html#rowid
-        return pk_cols == (col.name,) and type_ == "integer"
-    return col.identity is not None or table.autoincrement_column is col
-
-
-def _default_text(default: Any, sad: SADialect) -> str | None:
-    arg = getattr(default, "arg", None)
-    if arg is None:
-        return None
-    if isinstance(arg, str):  # server_default="x" is the string literal 'x'
-        return "'" + arg.replace("'", "''") + "'"
-    if isinstance(arg, TextClause):
-        return arg.text
-    return _compile(arg, sad)
-
-
-def _compile(clause: Any, sad: SADialect) -> str:
-    if isinstance(clause, TextClause):
-        return clause.text
-    if isinstance(clause, ClauseElement):
-        return str(clause.compile(dialect=sad, compile_kwargs={"literal_binds": True}))
-    return str(clause)
-
-
-def _index(ix: SAIndex, dialect: str, sad: SADialect, types: dict[str, str]) -> Index:
-    columns: list[str] = []
-    expressions: list[str] = []
-    for element in ix.expressions:
-        if isinstance(element, SAColumn):
-            columns.append(element.name)
-        else:
-            expressions.append(normalize_expression(dialect, _compile(element, sad), types))
-    options: Any = ix.dialect_options[dialect] if dialect in ("postgresql", "sqlite") else {}
-    where_clause = options.get("where")
-    where = normalize_expression(dialect, _compile(where_clause, sad), types) \
-        if where_clause is not None else None
-    if expressions:  # an index mixing columns and expressions is held as expressions
-        expressions = [normalize_expression(dialect, _compile(e, sad), types)
-                       for e in ix.expressions]
-        columns = []
-    return Index(str(ix.name), tuple(columns), bool(ix.unique), tuple(expressions), where)
-
-
-def _foreign_key(fk: ForeignKeyConstraint, dialect: str) -> ForeignKey:
-    elements = list(fk.elements)
-    ref_table = elements[0].column.table.name
-    return ForeignKey(_name(fk), tuple(e.parent.name for e in elements), ref_table,
-                      tuple(e.column.name for e in elements),
-                      normalize_fk_action(dialect, fk.ondelete),
-                      normalize_fk_action(dialect, fk.onupdate))
+def _without_order(element: Any) -> Any:
+    # Index sort order is not modelled: name DESC is the column name.
+    while isinstance(element, UnaryExpression) and element.modifier in _ORDERING:
+        element = element.element
+    return element
 
 
 def _enums(metadata: MetaData) -> tuple[Enum, ...]:
+    """PostgreSQL enum types the models' columns use (also inside ARRAY, TypeDecorator)."""
     found: dict[str, Enum] = {}
     for table in metadata.tables.values():
         for col in table.columns:
-            t = col.type
+            t: Any = col.type
+            t = getattr(t, "_variant_mapping", {}).get("postgresql", t)
+            t = t.impl if isinstance(t, TypeDecorator) else t
+            t = t.item_type if isinstance(t, ARRAY) else t
             if isinstance(t, SAEnum) and t.native_enum and t.name:
                 found[t.name] = Enum(t.name, tuple(t.enums))
     return tuple(found.values())

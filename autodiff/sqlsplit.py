@@ -103,7 +103,7 @@ class _Scanner:
     def _complete(self, piece: str) -> bool:
         # A ';' inside CREATE TRIGGER ... BEGIN ... END does not end it; SQLite knows.
         if self.dialect == "sqlite":
-            return sqlite3.complete_statement(piece)
+            return sqlite3.complete_statement(piece.replace("\0", " "))  # NUL: its error later
         # PostgreSQL 14+ SQL-standard bodies: BEGIN ATOMIC ...; ...; END (as psql counts them).
         if self.dialect == "postgresql" and _ATOMIC.search(piece):
             opened = len(_BLOCK_OPEN.findall(piece))

@@ -1,13 +1,20 @@
-"""Dialect-neutral rewrites of sqlglot trees, so equal expressions print the same.
+"""Rewrites of sqlglot trees, so equal expressions print the same.
 
 Databases print parentheses as they like (PostgreSQL adds them, MariaDB drops them):
 the canonical form drops every parenthesis that only groups, then parenthesizes each
 operator that is an operand of another, which makes the text independent of both.
+The dialect-neutral rewrites come first; then what PostgreSQL and MariaDB change in
+an expression when they store it, undone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
 from sqlglot import exp
+
+from autodiff.typenames import PG_STRING_BASES, is_numeric_type, normalize_type, type_base
 
 
 def _parens_optional(paren: exp.Expr) -> bool:
@@ -40,11 +47,71 @@ _NEGATED: dict[type[exp.Expr], type[exp.Binary]] = {
 
 
 def negate(node: exp.Not) -> exp.Expr:
-    """NOT over a comparison as the opposite comparison (the same under NULLs too)."""
-    inner = unparen(node.this)
-    if type(inner) not in _NEGATED:
+    """NOT over a comparison as the opposite comparison (the same under NULLs too), and
+    over AND/OR of such by De Morgan's laws (which hold in SQL's three-valued logic):
+    PostgreSQL stores ``a NOT BETWEEN 1 AND 2`` as ``a < 1 OR a > 2``."""
+    negated = _negated(unparen(node.this))
+    return node if negated is None else negated
+
+
+def _negated(inner: exp.Expr) -> exp.Expr | None:
+    if type(inner) in _NEGATED:
+        return _NEGATED[type(inner)](this=inner.this, expression=inner.expression)
+    if isinstance(inner, (exp.Like, exp.ILike)):  # NOT (a LIKE b) is a NOT LIKE b
+        flipped = inner.copy()
+        flipped.set("negate", not inner.args.get("negate"))
+        return flipped
+    if isinstance(inner, (exp.And, exp.Or)):
+        left, right = _negated(unparen(inner.this)), _negated(unparen(inner.expression))
+        if left is None or right is None:
+            return None
+        return (exp.Or if isinstance(inner, exp.And) else exp.And)(this=left, expression=right)
+    return None
+
+
+def between_to_and(node: exp.Between) -> exp.Expr:
+    """``a BETWEEN x AND y`` as ``a >= x AND a <= y``, the form PostgreSQL stores."""
+    # PostgreSQL's parser expands BETWEEN; the other dialects keep it. SYMMETRIC is kept.
+    # https://www.postgresql.org/docs/15/functions-comparison.html
+    if node.args.get("symmetric"):
         return node
-    return _NEGATED[type(inner)](this=inner.this, expression=inner.expression)
+    return exp.And(this=exp.GTE(this=node.this.copy(), expression=node.args["low"]),
+                   expression=exp.LTE(this=node.this.copy(), expression=node.args["high"]))
+
+
+def in_to_comparison(node: exp.In) -> exp.Expr:
+    """``a IN (x)`` with one value as ``a = x``, which PostgreSQL makes of it."""
+    values = node.expressions
+    if len(values) == 1 and not node.args.get("query") and not node.args.get("unnest"):
+        return exp.EQ(this=node.this, expression=values[0])
+    return node
+
+
+def any_to_in(node: exp.Binary) -> exp.Expr:
+    """``a = ANY (ARRAY[x, y])`` as ``a IN (x, y)``; ``a <> ALL (...)`` as NOT IN.
+
+    PostgreSQL stores an IN list that way: https://www.postgresql.org/docs/15/functions-comparisons.html
+    """
+    right = unparen(node.expression)
+    if isinstance(node, exp.EQ) and isinstance(right, exp.Any):
+        array, negated = _array(right.this), False
+    elif isinstance(node, exp.NEQ) and isinstance(right, exp.Anonymous) \
+            and str(right.this).upper() == "ALL" and len(right.expressions) == 1:
+        array, negated = _array(right.expressions[0]), True
+    else:
+        return node
+    if array is None:
+        return node
+    found = exp.In(this=node.this, expressions=list(array.expressions))
+    return exp.Not(this=found) if negated else found
+
+
+def _array(node: exp.Expr) -> exp.Array | None:
+    """The ARRAY[...] constructor in ``node``, through parentheses and a cast to an array."""
+    node = unparen(node)
+    if isinstance(node, exp.Cast):
+        node = unparen(node.this)
+    return node if isinstance(node, exp.Array) else None
 
 
 # Operators whose operands are parenthesized when they are operators themselves, so
@@ -66,3 +133,99 @@ def add_parens(node: exp.Expr) -> exp.Expr:
     wrapped = exp.Paren(this=node.copy())
     node.replace(wrapped)
     return wrapped
+
+
+# -- what PostgreSQL adds when it stores an expression -----------------------------------
+
+def pg_cast(node: exp.Cast, types: Mapping[str, str]) -> exp.Expr:
+    """``node`` without the cast if PostgreSQL added it (``types``: column -> type)."""
+    inner = unparen(node.this)
+    target = normalize_type("postgresql", node.to.sql(dialect="postgres"))
+    if isinstance(inner, exp.Literal) and inner.is_string:
+        if type_base(target) in PG_STRING_BASES:
+            return inner
+        if is_numeric_type(target) and decimal(inner.this) is not None:
+            return exp.Literal.number(inner.this)
+        if target == _operand_type(node, types):
+            return inner  # 'a'::mood compared with a mood column
+    if is_number(inner) and is_numeric_type(target) and _coerced(node):
+        return inner
+    if isinstance(inner, exp.Column) and is_numeric_type(types.get(inner.name)) \
+            and type_base(target) == type_base(_operand_type(node, types) or ""):
+        return inner  # qty::numeric in price * qty: PostgreSQL's own, to match price
+    if isinstance(inner, exp.Column) and target == "text" \
+            and type_base(types.get(inner.name, "")) in PG_STRING_BASES:
+        return inner  # a varchar or char column cast to text: PostgreSQL's own addition
+    return node
+
+
+def pg_in_values(node: exp.Expr, types: Mapping[str, str]) -> exp.Expr:
+    """An IN list made of ANY (ARRAY[...]) without the casts PostgreSQL put on each value."""
+    found = node.this if isinstance(node, exp.Not) else node
+    assert isinstance(found, exp.In)
+    operand = unparen(found.this)
+    column_type = types.get(operand.name) if isinstance(operand, exp.Column) else None
+    for value in list(found.expressions):
+        inner = unparen(value.this) if isinstance(value, exp.Cast) else None
+        if inner is None or not isinstance(inner, exp.Literal):
+            continue
+        target = normalize_type("postgresql", value.to.sql(dialect="postgres"))
+        if target == column_type or (is_numeric_type(target) and not inner.is_string):
+            value.replace(inner)
+    return node
+
+
+def _operand_type(node: exp.Expr, types: Mapping[str, str]) -> str | None:
+    """The type of what ``node`` is compared or combined with: a column or a number."""
+    parent = node.parent
+    if not isinstance(parent, exp.Binary):
+        return None
+    other = unparen(parent.expression if parent.this is node else parent.this)
+    if isinstance(other, exp.Column):
+        return types.get(other.name)
+    if is_number(other):
+        return "numeric" if "." in other.sql() else "integer"
+    return None
+
+
+def is_number(node: exp.Expr) -> bool:
+    """Whether ``node`` is a number literal, negative ones included."""
+    if isinstance(node, exp.Neg):
+        node = unparen(node.this)
+    return isinstance(node, exp.Literal) and not node.is_string
+
+
+def _coerced(cast: exp.Cast) -> bool:
+    """Whether PostgreSQL added ``cast`` to match the other operand (price * 2::numeric)."""
+    parent = cast.parent
+    if not isinstance(parent, exp.Binary):
+        return False
+    other = unparen(parent.expression if parent.this is cast else parent.this)
+    if isinstance(other, exp.Cast):  # qty::numeric / 3::numeric: the 3 is coerced
+        return not isinstance(unparen(other.this), (exp.Literal, exp.Neg))
+    return not isinstance(other, (exp.Literal, exp.Neg))
+
+
+def decimal(text: str) -> Decimal | None:
+    """``text`` as a finite Decimal, or None."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+# -- what MariaDB changes when it stores an expression -----------------------------------
+
+def mysql_node(node: exp.Expr) -> exp.Expr:
+    """One node as MariaDB stores it: TRUE is 1, LENGTH is OCTET_LENGTH, NOT b is b = 0."""
+    # MySQL's TRUE and FALSE are the numbers 1 and 0 (not under IS, where they are words).
+    # https://dev.mysql.com/doc/refman/8.0/en/boolean-literals.html
+    if isinstance(node, exp.Boolean) and not isinstance(node.parent, exp.Is):
+        return exp.Literal.number(1 if node.this else 0)
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "OCTET_LENGTH" \
+            and len(node.expressions) == 1:
+        return exp.Length(this=node.expressions[0], binary=True)  # its synonym
+    if isinstance(node, exp.Not) and isinstance(unparen(node.this), exp.Column):
+        return exp.EQ(this=unparen(node.this), expression=exp.Literal.number(0))
+    return node

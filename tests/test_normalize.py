@@ -177,7 +177,7 @@ EXPRESSIONS = [
     ("postgresql", "length(b::text) > 0", "LENGTH(\"b\") > 0"),  # b is varchar
     ("postgresql", "length(n::text) > 0", "LENGTH(CAST(\"n\" AS TEXT)) > 0"),  # n is integer
     ("postgresql", "b::text = ANY (ARRAY['a'::character varying, 'b'::character varying])",
-     "\"b\" = ANY(ARRAY['a', 'b'])"),
+     "\"b\" IN ('a', 'b')"),
     ("postgresql", "NOT (a > 0)", "\"a\" <= 0"),
     ("postgresql", "NOT (a IS NULL)", "NOT (\"a\" IS NULL)"),
     ("postgresql", "(a * 2) + 1 > -(b - 1)", "((\"a\" * 2) + 1) > -(\"b\" - 1)"),

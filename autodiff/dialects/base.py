@@ -40,8 +40,9 @@ class Dialect:
         """Whether the database (file, or database on the server) exists."""
         raise NotImplementedError
 
-    def create_database(self, db: Database) -> None:
-        """Create an empty database (file, or database on the server)."""
+    def create_database(self, db: Database, like: Database | None = None) -> None:
+        """Create an empty database (file, or database on the server), with the defaults
+        (character set, collation) of ``like`` where the dialect has such defaults."""
         raise NotImplementedError
 
     def drop_database(self, db: Database) -> None:

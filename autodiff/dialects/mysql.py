@@ -57,10 +57,19 @@ class MySQLDialect(Dialect):
                 conn, "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
                 (db.name,)))
 
-    def create_database(self, db: Database) -> None:
+    def create_database(self, db: Database, like: Database | None = None) -> None:
+        # Column collations are read relative to the database default, so a scratch
+        # database copies the default of the database it stands in for.
+        charset, collation = "utf8mb4", "utf8mb4_unicode_ci"
         with self.connect(db, database="") as conn:
+            if like is not None:
+                found = self.query(conn, "SELECT DEFAULT_CHARACTER_SET_NAME, "
+                                         "DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA"
+                                         " WHERE SCHEMA_NAME = %s", (like.name,))
+                if found:
+                    charset, collation = found[0]
             self.execute(conn, f"CREATE DATABASE IF NOT EXISTS {self.quote(db.name)} "
-                               "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+                               f"CHARACTER SET {charset} COLLATE {collation}")
 
     def drop_database(self, db: Database) -> None:
         with self.connect(db, database="") as conn:

@@ -67,7 +67,7 @@ class PostgreSQLDialect(Dialect):
             return bool(self.query(conn, "SELECT 1 FROM pg_database WHERE datname = %s",
                                    (db.name,)))
 
-    def create_database(self, db: Database) -> None:
+    def create_database(self, db: Database, like: Database | None = None) -> None:
         psycopg = _driver()
         # Another runner may have created it first.
         duplicate = contextlib.suppress(psycopg.errors.DuplicateDatabase)

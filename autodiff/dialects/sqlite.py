@@ -63,7 +63,7 @@ class SQLiteDialect(Dialect):
     def database_exists(self, db: Database) -> bool:
         return _path(db).exists()
 
-    def create_database(self, db: Database) -> None:
+    def create_database(self, db: Database, like: Database | None = None) -> None:
         path = _path(db)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,9 @@
 
 MySQL cannot tell a unique constraint from a unique index, so every unique index
 but the primary key is a ``Unique``; the index InnoDB adds for a foreign key
-(named as the key, on its columns) is not reported; MariaDB's JSON (a LONGTEXT with
-a ``json_valid`` check) reads back as ``json``.
+(named as the key, or as its first column, on its columns) is not reported; a
+column's collation is reported when it is not the database's default; MariaDB's
+JSON (a LONGTEXT with a ``json_valid`` check) reads back as ``json``.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ from autodiff.normalize import (
     normalize_view,
 )
 
-_TABLES = """SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION FROM information_schema.TABLES
+# A column's collation is reported when it differs from the database's default, so a
+# table's own default (DEFAULT CHARSET/COLLATE, not modelled) shows on its columns and a
+# table created without one compares equal: https://mariadb.com/kb/en/setting-character-sets-and-collations/
+_TABLES = """SELECT TABLE_NAME, TABLE_COMMENT, @@collation_database FROM information_schema.TABLES
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> %s"""
 _COLUMNS = """SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,
   COLLATION_NAME, COLUMN_COMMENT, GENERATION_EXPRESSION FROM information_schema.COLUMNS
@@ -83,19 +87,19 @@ def read_schema(d: Dialect, conn: Any) -> Schema:
     return Schema(
         "mysql",
         tables=tuple(
-            _table(name, text(comment), collation, columns.get(name, []), indexes.get(name, []),
-                   fks.get(name, []), checks.get(name, []), mariadb)
-            for name, comment, collation in tables),
+            _table(name, text(comment), default_collation, columns.get(name, []),
+                   indexes.get(name, []), fks.get(name, []), checks.get(name, []), mariadb)
+            for name, comment, default_collation in tables),
         views=tuple(View(name, _view(text(sql) or "", db)) for name, sql, db in views),
         triggers=tuple(_trigger(d, *row) for row in triggers),
     )
 
 
-def _table(name: str, comment: str | None, collation: str, columns: list[tuple[Any, ...]],
+def _table(name: str, comment: str | None, default_collation: str, columns: list[tuple[Any, ...]],
            indexes: list[tuple[Any, ...]], fk_rows: list[tuple[Any, ...]],
            check_rows: list[tuple[Any, ...]], mariadb: bool) -> Table:
     checks = {n: text(clause) or "" for n, clause in check_rows}
-    cols = tuple(_column(row, collation, checks, mariadb) for row in columns)
+    cols = tuple(_column(row, default_collation, checks, mariadb) for row in columns)
     foreign_keys = tuple(_foreign_key(n, parts) for n, parts in group(fk_rows).items())
     pk, uniques, plain = None, [], []
     for index_name, parts in group(indexes).items():
@@ -107,7 +111,7 @@ def _table(name: str, comment: str | None, collation: str, columns: list[tuple[A
             continue  # not modelled
         elif not non_unique:
             uniques.append(Unique(index_name, keys))
-        elif not any(fk.name == index_name and fk.columns == keys for fk in foreign_keys):
+        elif not any(_made_for(fk, index_name, keys) for fk in foreign_keys):
             plain.append(_index(index_name, parts))
     types = {c.name: c.type for c in cols}
     return Table(
@@ -119,7 +123,17 @@ def _table(name: str, comment: str | None, collation: str, columns: list[tuple[A
     )
 
 
-def _column(row: tuple[Any, ...], table_collation: str, checks: dict[str, str],
+def _made_for(fk: ForeignKey, index_name: str, keys: tuple[str, ...]) -> bool:
+    """Whether InnoDB made the index for ``fk``, which had none to use.
+
+    It is named as the constraint or, for an unnamed one, as its first column (``a``,
+    else ``a_2`` ...): https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html
+    """
+    return fk.columns == keys and (index_name == fk.name or re.fullmatch(
+        re.escape(keys[0]) + r"(_\d+)?", index_name) is not None)
+
+
+def _column(row: tuple[Any, ...], default_collation: str, checks: dict[str, str],
             mariadb: bool) -> Column:
     name, raw_type, nullable, default, extra, collation, comment, generated = row
     type_ = normalize_type("mysql", text(raw_type) or "")
@@ -144,7 +158,7 @@ def _column(row: tuple[Any, ...], table_collation: str, checks: dict[str, str],
         autoincrement="AUTO_INCREMENT" in extra,
         computed=computed,
         collation=normalize_collation("mysql", collation)
-        if collation and collation != table_collation else None,
+        if collation and collation != default_collation else None,
         comment=text(comment) or None,
     )
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from autodiff.model import Schema
+from autodiff.ops import Op
 from autodiff.render.base import Renderer
 from autodiff.render.mysql import MySQLRenderer
 from autodiff.render.postgresql import PostgreSQLRenderer
@@ -25,4 +28,13 @@ def create_schema_sql(schema: Schema) -> list[str]:
     return renderer_for(schema.dialect).create_schema_sql(schema)
 
 
-__all__ = ["RENDERERS", "Renderer", "create_schema_sql", "renderer_for"]
+def render_ops(planned: Sequence[Op], dialect: str) -> list[tuple[Op, list[str]]]:
+    """Each (already planned) op with its statements, no trailing semicolons.
+
+    Raises UnsupportedChange naming the first op ``dialect`` cannot express.
+    """
+    renderer = renderer_for(dialect)
+    return [(op, renderer.render(op)) for op in planned]
+
+
+__all__ = ["RENDERERS", "Renderer", "create_schema_sql", "render_ops", "renderer_for"]

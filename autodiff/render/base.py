@@ -1,268 +1,205 @@
-"""The base SQL renderer: one ``<thing>_sql`` method per schema object.
+"""The base SQL renderer: one ``<op>_sql`` method per op type, plus whole-schema CREATE.
 
-Dialect subclasses (``sqlite.py``, ``postgresql.py``, ``mysql.py``) set flags and
-override a method only where the statement's structure differs. Types, defaults and
-expressions are already normalized SQL of the dialect (``normalize.py``) and are
-emitted as they are; identifiers always go through :meth:`Renderer.quote`.
+Each ``<op>_sql(op)`` returns the op's statements (no trailing semicolons), one
+statement where the dialect allows it. The base class writes the SQL-standard form
+(which PostgreSQL takes as it is); ``sqlite.py`` and ``mysql.py`` override only what
+differs, and whatever a dialect cannot express raises :class:`UnsupportedChange`
+naming the op, so nothing is ever silently dropped.
 """
 
 from __future__ import annotations
 
 import re
-from typing import ClassVar, NoReturn
+from typing import NoReturn
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-
-from autodiff.dialects import dialect_for
+from autodiff import ops
+from autodiff.depends import table_order, view_order
 from autodiff.errors import UnsupportedChange
-from autodiff.model import (
-    Check,
-    Column,
-    Computed,
-    Enum,
-    ForeignKey,
-    Index,
-    PrimaryKey,
-    Schema,
-    Table,
-    Trigger,
-    Unique,
-    View,
-)
-from autodiff.normalize import RULES
-
-# Defaults that every dialect accepts after DEFAULT without parentheses.
-_SIMPLE_DEFAULT = re.compile(
-    r"^(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|TRUE|FALSE|NULL"
-    r"|CURRENT_TIMESTAMP(?:\(\d\))?|CURRENT_DATE|CURRENT_TIME)$", re.IGNORECASE)
-# A lone quoted identifier: an index key part that is a plain column.
-_LONE_IDENTIFIER = re.compile(r'^(?:"(?:[^"]|"")+"|`(?:[^`]|``)+`)$')
+from autodiff.model import Column, ForeignKey, Schema, Table
+from autodiff.render.objects import ObjectRenderer
 
 
-class Renderer:
-    """Renders schema objects as SQL statements of one dialect."""
+def _method_name(op_type: type[ops.Op]) -> str:
+    """``AddColumn`` -> ``add_column_sql``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", op_type.__name__).lower() + "_sql"
 
-    dialect: ClassVar[str]
-    #: Foreign keys can only be declared inside CREATE TABLE (SQLite: no ADD CONSTRAINT),
-    #: which is fine there because targets are not checked when a table is created.
-    INLINE_FOREIGN_KEYS_ONLY: ClassVar[bool] = False
-    #: The primary key constraint keeps the name it is given.
-    NAMED_PRIMARY_KEY: ClassVar[bool] = True
-    #: Table and column comments can be stored.
-    COMMENTS: ClassVar[bool] = True
-    #: Partial indexes (CREATE INDEX ... WHERE) exist.
-    PARTIAL_INDEXES: ClassVar[bool] = True
 
-    def __init__(self) -> None:
-        self._dialect = dialect_for(self.dialect)
+class Renderer(ObjectRenderer):
+    """Renders planned ops (and whole schemas) as statements of one dialect."""
 
-    # -- helpers ---------------------------------------------------------------
-    def quote(self, name: str) -> str:
-        """``name`` as a quoted identifier of this dialect."""
-        return self._dialect.quote(name)
+    def render(self, op: ops.Op) -> list[str]:
+        """The statements that carry out ``op``."""
+        method = getattr(self, _method_name(type(op)), None)
+        if method is None:
+            self.cannot(op)
+        statements: list[str] = method(op)
+        return statements
 
-    def quote_list(self, names: tuple[str, ...]) -> str:
-        """``("a", "b")`` -> ``("a", "b")`` quoted, for key column lists."""
-        return "(" + ", ".join(self.quote(n) for n in names) + ")"
+    def cannot(self, op: ops.Op, why: str = "") -> NoReturn:
+        """Raise UnsupportedChange for ``op``, saying why where that helps."""
+        raise UnsupportedChange(f"{self.dialect} cannot express: {op.describe()}"
+                                + (f" ({why})" if why else ""),
+                                hint=f"write this step by hand for {self.dialect}")
 
-    def literal(self, text: str) -> str:
-        """``text`` as a string literal."""
-        return "'" + text.replace("'", "''") + "'"
+    def alter_table(self, table: str, *actions: str) -> str:
+        """``ALTER TABLE t action``; several actions one per line, comma-separated."""
+        head = f"ALTER TABLE {self.quote(table)}"
+        if len(actions) == 1:
+            return f"{head} {actions[0]}"
+        return head + "\n  " + ",\n  ".join(actions)
 
-    def unsupported(self, what: str) -> NoReturn:
-        """Raise: this dialect cannot express ``what``."""
-        raise UnsupportedChange(f"{self.dialect} cannot express {what}")
+    def named(self, op: ops.Op, name: str | None) -> str:
+        """The quoted name of the constraint ``op`` drops; an unnamed one cannot be dropped."""
+        if name is None:
+            self.cannot(op, "the constraint has no name to drop it by")
+        return self.quote(name)
 
     # -- the whole schema ------------------------------------------------------
     def create_schema_sql(self, schema: Schema) -> list[str]:
         """Statements creating ``schema`` in an empty database, in an order that runs."""
-        out = [self.create_enum_sql(e) for e in schema.enums]
+        out = [s for e in schema.enums for s in self.create_enum_sql(ops.CreateEnum(e))]
         created: set[str] = set()
         deferred: list[tuple[Table, ForeignKey]] = []
-        for table in _dependency_order(schema.tables):
+        for table in table_order(schema.tables):
             inline = tuple(fk for fk in table.foreign_keys if self.INLINE_FOREIGN_KEYS_ONLY
                            or fk.ref_table in created or fk.ref_table == table.name)
             deferred += [(table, fk) for fk in table.foreign_keys if fk not in inline]
-            out.append(self.create_table_sql(table, inline))
+            out.append(self.table_sql(table, inline))
             out += self.comments_sql(table)
             created.add(table.name)
-        out += [self.add_foreign_key_sql(table, fk) for table, fk in deferred]
-        out += [self.create_index_sql(t, i) for t in schema.tables for i in t.indexes]
-        out += [self.create_view_sql(v) for v in _view_order(schema.views, self.dialect)]
-        out += [self.create_trigger_sql(t) for t in schema.triggers]
+        for table, fk in deferred:
+            out += self.add_foreign_key_sql(ops.AddForeignKey(table.name, fk))
+        out += [self.index_sql(t.name, i) for t in schema.tables for i in t.indexes]
+        out += [self.view_sql(v) for v in view_order(schema.views, self.dialect)]
+        out += [self.trigger_sql(t) for t in schema.triggers]
         return out
 
-    def create_enum_sql(self, enum: Enum) -> str:
-        """CREATE TYPE ... AS ENUM (PostgreSQL only)."""
-        self.unsupported(f"enum type {enum.name}")
-
     # -- tables ------------------------------------------------------------------
-    def create_table_sql(self, table: Table, foreign_keys: tuple[ForeignKey, ...]) -> str:
-        """CREATE TABLE with columns, keys, checks and the given foreign keys inline."""
-        items = [self.column_sql(table, c) for c in table.columns]
-        if table.primary_key is not None:
-            items.append(self.primary_key_sql(table.primary_key))
-        items += [self.unique_sql(u) for u in table.uniques]
-        items += [self.check_sql(c) for c in table.checks]
-        items += [self.foreign_key_sql(fk) for fk in foreign_keys]
-        body = ",\n  ".join(items)
-        options = self.table_options_sql(table)
-        return f"CREATE TABLE {self.quote(table.name)} (\n  {body}\n){options}"
+    def create_table_sql(self, op: ops.CreateTable) -> list[str]:
+        """CREATE TABLE (foreign keys inline: plan() leaves in only those that can be),
+        its comments and its indexes."""
+        table = op.table
+        return [self.table_sql(table, table.foreign_keys), *self.comments_sql(table),
+                *(self.index_sql(table.name, ix) for ix in table.indexes)]
 
-    def table_options_sql(self, table: Table) -> str:
-        """What follows the closing parenthesis of CREATE TABLE (MySQL: the comment)."""
-        return ""
+    def drop_table_sql(self, op: ops.DropTable) -> list[str]:
+        """DROP TABLE."""
+        return [f"DROP TABLE {self.quote(op.table.name)}"]
 
-    def comments_sql(self, table: Table) -> list[str]:
-        """Statements setting comments after CREATE TABLE (PostgreSQL's COMMENT ON)."""
-        if not self.COMMENTS and (table.comment is not None
-                                  or any(c.comment is not None for c in table.columns)):
-            self.unsupported(f"comments (table {table.name})")
+    def rename_table_sql(self, op: ops.RenameTable) -> list[str]:
+        """ALTER TABLE ... RENAME TO."""
+        return [self.alter_table(op.old, f"RENAME TO {self.quote(op.new)}")]
+
+    def set_table_comment_sql(self, op: ops.SetTableComment) -> list[str]:
+        """COMMENT ON TABLE."""
+        if not self.COMMENTS:
+            self.cannot(op, "no comments")
+        text = "NULL" if op.desired is None else self.literal(op.desired)
+        return [f"COMMENT ON TABLE {self.quote(op.table)} IS {text}"]
+
+    def rebuild_table_sql(self, op: ops.RebuildTable) -> list[str]:
+        """A table rebuild is SQLite's recipe only."""
+        self.cannot(op, "table rebuilds are for SQLite")
+
+    # -- columns -------------------------------------------------------------------
+    def add_column_sql(self, op: ops.AddColumn) -> list[str]:
+        """ALTER TABLE ... ADD COLUMN, and its comment."""
+        table = Table(op.table, (op.column,))
+        return [self.alter_table(op.table, f"ADD COLUMN {self.column_sql(table, op.column)}"),
+                *self.column_comment_sql(op.table, op.column)]
+
+    def column_comment_sql(self, table: str, column: Column) -> list[str]:
+        """Statements setting a column's comment outside its definition (PostgreSQL)."""
+        if column.comment is not None and not self.COMMENTS:
+            self.unsupported(f"comments (column {table}.{column.name})")
         return []
 
-    def column_sql(self, table: Table, column: Column) -> str:
-        """One column definition inside CREATE TABLE."""
-        parts = [
-            self.quote(column.name), self.type_sql(table, column),
-            self.collate_sql(column.collation) if column.collation else "",
-            self.computed_sql(column.computed) if column.computed else "",
-            self.identity_sql(table, column),
-            "" if column.nullable else "NOT NULL",
-            self.default_sql(column) if column.default is not None else "",
-            self.column_options_sql(column),
-        ]
-        return " ".join(p for p in parts if p)
+    def drop_column_sql(self, op: ops.DropColumn) -> list[str]:
+        """ALTER TABLE ... DROP COLUMN."""
+        return [self.alter_table(op.table, f"DROP COLUMN {self.quote(op.column.name)}")]
 
-    def type_sql(self, table: Table, column: Column) -> str:
-        """The column's type: the normalized type string as it is."""
-        return column.type
+    def rename_column_sql(self, op: ops.RenameColumn) -> list[str]:
+        """ALTER TABLE ... RENAME COLUMN."""
+        return [self.alter_table(op.table, f"RENAME COLUMN {self.quote(op.old)} "
+                                           f"TO {self.quote(op.new)}")]
 
-    def collate_sql(self, collation: str) -> str:
-        """COLLATE clause of a column."""
-        return f"COLLATE {self.quote(collation)}"
+    def alter_column_sql(self, op: ops.AlterColumn) -> list[str]:
+        """No standard form that every dialect shares: each dialect writes its own."""
+        self.cannot(op)
 
-    def computed_sql(self, computed: Computed) -> str:
-        """GENERATED ALWAYS AS (...) clause."""
-        kind = "STORED" if computed.stored else "VIRTUAL"
-        return f"GENERATED ALWAYS AS ({computed.expression}) {kind}"
+    # -- keys and constraints ---------------------------------------------------------
+    def set_primary_key_sql(self, op: ops.SetPrimaryKey) -> list[str]:
+        """Drop the old primary key constraint and add the new one, in one statement."""
+        actions = []
+        if op.current is not None:
+            # An unnamed key got PostgreSQL's default name <table>_pkey.
+            # https://www.postgresql.org/docs/15/sql-createtable.html
+            actions.append(f"DROP CONSTRAINT {self.quote(op.current.name or op.table + '_pkey')}")
+        if op.desired is not None:
+            actions.append(f"ADD {self.primary_key_sql(op.desired)}")
+        return [self.alter_table(op.table, *actions)]
 
-    def identity_sql(self, table: Table, column: Column) -> str:
-        """How the column numbers itself (identity, AUTO_INCREMENT, rowid); may be empty."""
-        if column.autoincrement:
-            self.unsupported(f"autoincrement on {table.name}.{column.name}")
-        return ""
+    def add_unique_sql(self, op: ops.AddUnique) -> list[str]:
+        """ALTER TABLE ... ADD [CONSTRAINT name] UNIQUE."""
+        return [self.alter_table(op.table, f"ADD {self.unique_sql(op.unique)}")]
 
-    def default_sql(self, column: Column) -> str:
-        """DEFAULT clause; expressions in parentheses, which every dialect accepts."""
-        default = column.default or ""
-        return f"DEFAULT {default}" if _SIMPLE_DEFAULT.match(default) else f"DEFAULT ({default})"
+    def drop_unique_sql(self, op: ops.DropUnique) -> list[str]:
+        """ALTER TABLE ... DROP CONSTRAINT."""
+        return [self.alter_table(op.table, f"DROP CONSTRAINT {self.named(op, op.unique.name)}")]
 
-    def column_options_sql(self, column: Column) -> str:
-        """Clauses after the default (MySQL: COMMENT)."""
-        return ""
+    def add_check_sql(self, op: ops.AddCheck) -> list[str]:
+        """ALTER TABLE ... ADD [CONSTRAINT name] CHECK."""
+        return [self.alter_table(op.table, f"ADD {self.check_sql(op.check)}")]
 
-    # -- constraints -------------------------------------------------------------
-    def constraint_name_sql(self, name: str | None) -> str:
-        """``CONSTRAINT "name" `` or nothing for an unnamed constraint."""
-        return f"CONSTRAINT {self.quote(name)} " if name else ""
+    def drop_check_sql(self, op: ops.DropCheck) -> list[str]:
+        """ALTER TABLE ... DROP CONSTRAINT."""
+        return [self.alter_table(op.table, f"DROP CONSTRAINT {self.named(op, op.check.name)}")]
 
-    def primary_key_sql(self, pk: PrimaryKey) -> str:
-        """PRIMARY KEY table constraint."""
-        name = self.constraint_name_sql(pk.name) if self.NAMED_PRIMARY_KEY else ""
-        return f"{name}PRIMARY KEY {self.quote_list(pk.columns)}"
-
-    def unique_sql(self, unique: Unique) -> str:
-        """UNIQUE table constraint."""
-        return f"{self.constraint_name_sql(unique.name)}UNIQUE {self.quote_list(unique.columns)}"
-
-    def check_sql(self, check: Check) -> str:
-        """CHECK table constraint."""
-        return f"{self.constraint_name_sql(check.name)}CHECK ({check.expression})"
-
-    def foreign_key_sql(self, fk: ForeignKey) -> str:
-        """FOREIGN KEY table constraint with its referential actions."""
-        sql = (f"{self.constraint_name_sql(fk.name)}FOREIGN KEY {self.quote_list(fk.columns)} "
-               f"REFERENCES {self.quote(fk.ref_table)} {self.quote_list(fk.ref_columns)}")
-        if fk.on_delete:
-            sql += f" ON DELETE {fk.on_delete}"
-        if fk.on_update:
-            sql += f" ON UPDATE {fk.on_update}"
-        return sql
-
-    def add_foreign_key_sql(self, table: Table, fk: ForeignKey) -> str:
-        """ALTER TABLE ... ADD a foreign key (for tables that reference each other)."""
+    def add_foreign_key_sql(self, op: ops.AddForeignKey) -> list[str]:
+        """ALTER TABLE ... ADD [CONSTRAINT name] FOREIGN KEY."""
         if self.INLINE_FOREIGN_KEYS_ONLY:
-            self.unsupported(f"adding foreign key {fk.name or fk.columns} to {table.name}")
-        return f"ALTER TABLE {self.quote(table.name)} ADD {self.foreign_key_sql(fk)}"
+            self.cannot(op, "foreign keys exist only inside CREATE TABLE")
+        return [self.alter_table(op.table, f"ADD {self.foreign_key_sql(op.foreign_key)}")]
 
-    # -- indexes, views, triggers -------------------------------------------------
-    def create_index_sql(self, table: Table, index: Index) -> str:
-        """CREATE [UNIQUE] INDEX over columns and/or expressions, partial if ``where``."""
-        parts = [self.quote(c) for c in index.columns]
-        parts += [self.index_expression_sql(e) for e in index.expressions]
-        unique = "UNIQUE " if index.unique else ""
-        sql = (f"CREATE {unique}INDEX {self.quote(index.name)} ON {self.quote(table.name)} "
-               f"({', '.join(parts)})")
-        if index.where is not None:
-            if not self.PARTIAL_INDEXES:
-                self.unsupported(f"partial index {index.name}")
-            sql += f" WHERE {index.where}"
-        return sql
+    def drop_foreign_key_sql(self, op: ops.DropForeignKey) -> list[str]:
+        """ALTER TABLE ... DROP CONSTRAINT."""
+        name = self.named(op, op.foreign_key.name)
+        return [self.alter_table(op.table, f"DROP CONSTRAINT {name}")]
 
-    def index_expression_sql(self, expression: str) -> str:
-        """One expression key part: in parentheses unless it is a plain column."""
-        return expression if _LONE_IDENTIFIER.match(expression) else f"({expression})"
+    # -- indexes, views, triggers ---------------------------------------------------------
+    def create_index_sql(self, op: ops.CreateIndex) -> list[str]:
+        """CREATE [UNIQUE] INDEX."""
+        return [self.index_sql(op.table, op.index)]
 
-    def create_view_sql(self, view: View) -> str:
-        """CREATE VIEW from the stored query."""
-        return f"CREATE VIEW {self.quote(view.name)} AS {view.definition}"
+    def drop_index_sql(self, op: ops.DropIndex) -> list[str]:
+        """DROP INDEX (index names are per schema)."""
+        return [f"DROP INDEX {self.quote(op.index.name)}"]
 
-    def create_trigger_sql(self, trigger: Trigger) -> str:
-        """The trigger's own CREATE TRIGGER statement."""
-        return trigger.definition
+    def create_view_sql(self, op: ops.CreateView) -> list[str]:
+        """CREATE VIEW."""
+        return [self.view_sql(op.view)]
 
+    def drop_view_sql(self, op: ops.DropView) -> list[str]:
+        """DROP VIEW."""
+        return [f"DROP VIEW {self.quote(op.view.name)}"]
 
-def _dependency_order(tables: tuple[Table, ...]) -> list[Table]:
-    """Tables with each after the tables it references; a cycle is broken by name."""
-    pending = {t.name: t for t in tables}
-    done: list[Table] = []
-    while pending:
-        ready = [t for t in pending.values()
-                 if all(fk.ref_table not in pending or fk.ref_table == t.name
-                        for fk in t.foreign_keys)]
-        for table in sorted(ready or [min(pending.values(), key=lambda t: t.name)],
-                            key=lambda t: t.name):
-            done.append(pending.pop(table.name))
-    return done
+    def create_trigger_sql(self, op: ops.CreateTrigger) -> list[str]:
+        """The trigger's CREATE TRIGGER statement as it was read or written."""
+        return [self.trigger_sql(op.trigger)]
 
+    def drop_trigger_sql(self, op: ops.DropTrigger) -> list[str]:
+        """DROP TRIGGER (trigger names are per schema)."""
+        return [f"DROP TRIGGER {self.quote(op.trigger.name)}"]
 
-def _reads(sql: str, dialect: str) -> set[str] | None:
-    """The names a view's query reads from (FROM, JOIN ...); None if it cannot be parsed."""
-    try:
-        tree = sqlglot.parse_one(sql, read=RULES[dialect].sqlglot)
-    except (SqlglotError, ValueError, TypeError):
-        return None
-    return {t.name for t in tree.find_all(exp.Table)}
+    # -- enums (PostgreSQL) --------------------------------------------------------------
+    def create_enum_sql(self, op: ops.CreateEnum) -> list[str]:
+        """Only PostgreSQL has enum types of their own."""
+        self.cannot(op, "no enum types")
 
+    def drop_enum_sql(self, op: ops.DropEnum) -> list[str]:
+        """Only PostgreSQL has enum types of their own."""
+        self.cannot(op, "no enum types")
 
-def _view_order(views: tuple[View, ...], dialect: str) -> list[View]:
-    """Views after the views they read from (by name mention when a query cannot be parsed)."""
-    pending = {v.name: v for v in views}
-    reads = {v.name: _reads(v.definition, dialect) for v in views}
-
-    def waits(view: View, other: str) -> bool:
-        names = reads[view.name]
-        if names is None:
-            return re.search(rf"(?<![\w$]){re.escape(other)}(?![\w$])", view.definition) is not None
-        return other in names
-
-    done: list[View] = []
-    while pending:
-        ready = [v for v in pending.values()
-                 if not any(other != v.name and waits(v, other) for other in pending)]
-        for view in sorted(ready or [min(pending.values(), key=lambda v: v.name)],
-                           key=lambda v: v.name):
-            done.append(pending.pop(view.name))
-    return done
+    def add_enum_values_sql(self, op: ops.AddEnumValues) -> list[str]:
+        """Only PostgreSQL has enum types of their own."""
+        self.cannot(op, "no enum types")

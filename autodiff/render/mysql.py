@@ -1,9 +1,14 @@
-"""MySQL/MariaDB: AUTO_INCREMENT, inline comments, backslash escapes, no partial indexes."""
+"""MySQL/MariaDB: MODIFY COLUMN, AUTO_INCREMENT, inline comments, backslash escapes.
+
+Statements use the forms both servers share (MySQL 8.0.19+, MariaDB 10.5.2+):
+``RENAME COLUMN``, ``DROP CONSTRAINT`` for checks, ``DROP INDEX`` for unique keys.
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from autodiff import ops
 from autodiff.model import Column, Table
 from autodiff.normalize import type_base
 from autodiff.render.base import Renderer
@@ -44,3 +49,46 @@ class MySQLRenderer(Renderer):
     def table_options_sql(self, table: Table) -> str:
         """The table's COMMENT= option."""
         return f" COMMENT={self.literal(table.comment)}" if table.comment is not None else ""
+
+    # -- ops ----------------------------------------------------------------------
+    def rename_table_sql(self, op: ops.RenameTable) -> list[str]:
+        """RENAME TABLE."""
+        return [f"RENAME TABLE {self.quote(op.old)} TO {self.quote(op.new)}"]
+
+    def set_table_comment_sql(self, op: ops.SetTableComment) -> list[str]:
+        """ALTER TABLE ... COMMENT = (an empty comment is no comment)."""
+        return [self.alter_table(op.table, f"COMMENT = {self.literal(op.desired or '')}")]
+
+    def alter_column_sql(self, op: ops.AlterColumn) -> list[str]:
+        """MODIFY COLUMN restating the whole desired column (what is left out is lost)."""
+        # https://dev.mysql.com/doc/refman/8.0/en/alter-table.html#alter-table-redefine-column
+        current, desired = op.current.computed, op.desired.computed
+        if current is not None and desired is not None and current.stored != desired.stored:
+            # https://mariadb.com/kb/en/generated-columns/#statement-support
+            self.cannot(op, "a generated column cannot switch between VIRTUAL and STORED")
+        column = self.column_sql(Table(op.table, (op.desired,)), op.desired)
+        return [self.alter_table(op.table, f"MODIFY COLUMN {column}")]
+
+    def set_primary_key_sql(self, op: ops.SetPrimaryKey) -> list[str]:
+        """DROP PRIMARY KEY and ADD PRIMARY KEY in one statement.
+
+        One statement, so an AUTO_INCREMENT column (which must stay the first column of
+        some key) is never without one in between.
+        """
+        actions = ["DROP PRIMARY KEY"] if op.current is not None else []
+        if op.desired is not None:
+            actions.append(f"ADD {self.primary_key_sql(op.desired)}")
+        return [self.alter_table(op.table, *actions)]
+
+    def drop_unique_sql(self, op: ops.DropUnique) -> list[str]:
+        """A unique key is an index: DROP INDEX."""
+        return [self.alter_table(op.table, f"DROP INDEX {self.named(op, op.unique.name)}")]
+
+    def drop_index_sql(self, op: ops.DropIndex) -> list[str]:
+        """DROP INDEX ... ON table: index names are per table."""
+        return [f"DROP INDEX {self.quote(op.index.name)} ON {self.quote(op.table)}"]
+
+    def drop_foreign_key_sql(self, op: ops.DropForeignKey) -> list[str]:
+        """DROP FOREIGN KEY (the index InnoDB made for it is a separate DropIndex)."""
+        name = self.named(op, op.foreign_key.name)
+        return [self.alter_table(op.table, f"DROP FOREIGN KEY {name}")]

@@ -1,11 +1,22 @@
-"""SQLite: foreign keys only inline, no comments, autoincrement is the rowid alias."""
+"""SQLite: foreign keys only inline, no comments, the rowid alias, and the table rebuild.
+
+SQLite's ALTER TABLE can rename a table or a column and add a column; everything
+else is the documented 12-step rebuild, which ``plan()`` groups into a RebuildTable.
+https://www.sqlite.org/lang_altertable.html
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
+from autodiff import ops
 from autodiff.model import Column, Table
+from autodiff.plan import addable_in_place
 from autodiff.render.base import Renderer
+
+#: The rebuilt table's name until the old one is dropped.
+REBUILD_PREFIX = "_autodiff_new_"
 
 
 class SQLiteRenderer(Renderer):
@@ -34,6 +45,57 @@ class SQLiteRenderer(Renderer):
             self.unsupported(f"autoincrement on {table.name}.{column.name} "
                              "(only a sole INTEGER PRIMARY KEY numbers itself)")
         return ""
+
+    # -- ops ----------------------------------------------------------------------
+    def add_column_sql(self, op: ops.AddColumn) -> list[str]:
+        """ADD COLUMN, where SQLite allows it (else plan() rebuilds the table)."""
+        # https://www.sqlite.org/lang_altertable.html#altertabaddcol
+        if not addable_in_place(op.column):
+            self.cannot(op, "ADD COLUMN takes no NOT NULL without a default, no expression "
+                            "default and no stored generated column: rebuild the table")
+        return super().add_column_sql(op)
+
+    def _rebuild_only(self, op: ops.Op) -> list[str]:
+        self.cannot(op, "SQLite does this by rebuilding the table (plan() groups it)")
+
+    alter_column_sql = _rebuild_only
+    set_primary_key_sql = _rebuild_only
+    add_unique_sql = _rebuild_only
+    drop_unique_sql = _rebuild_only
+    add_check_sql = _rebuild_only
+    drop_check_sql = _rebuild_only
+    add_foreign_key_sql = _rebuild_only
+    drop_foreign_key_sql = _rebuild_only
+
+    def rebuild_table_sql(self, op: ops.RebuildTable) -> list[str]:
+        """The 12-step rebuild, inside the script's transaction (foreign keys off).
+
+        https://www.sqlite.org/lang_altertable.html#otheralter: the new table is created
+        under a temporary name, rows are copied, the old table dropped and the new one
+        renamed; indexes and triggers go with the old table and are created again.
+        Views and triggers elsewhere that mention the table are dropped first and
+        created again last: RENAME checks every view and trigger in the schema, and
+        fails on one that names a table that is missing at that moment.
+        """
+        name, temp = op.table_name, REBUILD_PREFIX + op.table_name
+        out = [f"DROP TRIGGER {self.quote(t.name)}" for t in op.triggers]
+        out += [f"DROP VIEW {self.quote(v.name)}" for v in reversed(op.views)]
+        out.append(self.table_sql(replace(op.desired, name=temp), op.desired.foreign_keys))
+        if op.column_map:
+            out.append(self._copy_rows(op, temp))
+        out += [f"DROP TABLE {self.quote(name)}",
+                self.alter_table(temp, f"RENAME TO {self.quote(name)}")]
+        out += [self.index_sql(name, ix) for ix in op.desired.indexes]
+        out += [self.view_sql(v) for v in op.views]
+        out += [self.trigger_sql(t) for t in op.triggers]
+        return out
+
+    def _copy_rows(self, op: ops.RebuildTable, temp: str) -> str:
+        # Columns left out (new ones) take their default; generated ones are computed.
+        into = ", ".join(self.quote(new) for new, _ in op.column_map)
+        source = ", ".join(self.quote(old) for _, old in op.column_map)
+        return (f"INSERT INTO {self.quote(temp)} ({into})\n"
+                f"SELECT {source} FROM {self.quote(op.table_name)}")
 
 
 def _sole_key(table: Table) -> str | None:

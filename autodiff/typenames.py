@@ -1,0 +1,176 @@
+"""Column types in one canonical spelling per dialect (``normalize_type``).
+
+Catalogs and SQLAlchemy spell the same type many ways (``INT4``, ``int``, ``INTEGER``;
+``character varying(50)``, ``VARCHAR(50)``); each dialect's rule here gives the one
+spelling the schema model holds, itself valid DDL of the dialect.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from autodiff.sqltext import collapse_whitespace, outside_quotes
+
+_TYPE_SUFFIX = re.compile(
+    r"\s+(with(?:out)? time zone|unsigned zerofill|unsigned|signed|zerofill)$")
+_ARGS = re.compile(r"^(?P<name>[^(]*?)\s*\((?P<args>.*)\)$")
+
+_PG_ALIASES = {
+    "int": "integer", "int4": "integer", "int8": "bigint", "int2": "smallint",
+    "float8": "double precision", "float4": "real", "bool": "boolean",
+    "character varying": "varchar", "character": "char", "decimal": "numeric",
+    "nchar": "char", "national character": "char", "national char": "char",
+    "national character varying": "varchar", "national char varying": "varchar",
+    "nchar varying": "varchar",
+    # serial types are integers plus an owned sequence (the autoincrement flag).
+    "serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
+    "smallserial": "smallint", "serial2": "smallint", "bit varying": "varbit",
+    "timestamp without time zone": "timestamp", "timestamp with time zone": "timestamptz",
+    "time without time zone": "time", "time with time zone": "timetz",
+}
+_MYSQL_ALIASES = {
+    "integer": "int", "int1": "tinyint", "int2": "smallint", "int3": "mediumint",
+    "int4": "int", "int8": "bigint", "middleint": "mediumint", "dec": "decimal",
+    "numeric": "decimal", "fixed": "decimal", "double precision": "double",
+    "real": "double",  # unless sql_mode REAL_AS_FLOAT, which we do not support
+    "character varying": "varchar", "character": "char", "bool": "tinyint",
+    # NATIONAL is a character set (utf8mb3), reported as the column's collation.
+    # https://dev.mysql.com/doc/refman/8.0/en/charset-national.html
+    "national char": "char", "nchar": "char", "national varchar": "varchar",
+    "nvarchar": "varchar", "national character": "char",
+    "national character varying": "varchar", "national char varying": "varchar",
+    "nchar varchar": "varchar",
+    "boolean": "tinyint",
+}
+# SQLite only cares about affinity, except that a sole primary key column declared
+# exactly INTEGER is the rowid alias (https://www.sqlite.org/lang_createtable.html#rowid);
+# the autoincrement flag keeps that distinction, so int and integer can be one type.
+_SQLITE_ALIASES = {"int": "integer", "bool": "boolean"}
+_MYSQL_INTS = {"tinyint", "smallint", "mediumint", "int", "bigint"}
+
+
+def _split_type(text: str) -> tuple[str, str | None, str]:
+    """``'numeric(10,2) unsigned'`` -> ``('numeric', '10,2', 'unsigned')``."""
+    suffix = ""
+    while (m := _TYPE_SUFFIX.search(text)) is not None:
+        suffix = f"{m.group(1)} {suffix}".strip()
+        text = text[: m.start()]
+    m = _ARGS.match(text)
+    if m is None:
+        return text.strip(), None, suffix
+    return m.group("name"), m.group("args"), suffix
+
+
+def _join_type(name: str, args: str | None, suffix: str = "") -> str:
+    text = f"{name}({args})" if args else name
+    return f"{text} {suffix}" if suffix else text
+
+
+def _pg_type(name: str, args: str | None, suffix: str) -> str:
+    if suffix in ("with time zone", "without time zone"):
+        name, suffix = f"{name} {suffix}", ""
+    if name == "float":  # float(p): real up to 24 bits of precision, else double
+        name = "real" if args and int(args) <= 24 else "double precision"
+        args = None
+    name = _PG_ALIASES.get(name, name)
+    if name == "bpchar" and args:
+        name = "char"
+    if name in ("char", "bit") and not args:
+        args = "1"
+    if name == "numeric" and args and "," not in args:
+        args += ",0"
+    return _join_type(name, args, suffix)
+
+
+def _mysql_type(name: str, args: str | None, suffix: str) -> str:
+    if name in ("bool", "boolean"):
+        args = "1"
+    name = _MYSQL_ALIASES.get(name, name)
+    suffix = " ".join(w for w in suffix.split() if w != "signed")
+    if name in _MYSQL_INTS and not (name == "tinyint" and args == "1"):
+        args = None  # display widths mean nothing since MySQL 8.0.17
+    elif name == "float" and args and "," not in args:
+        name, args = ("float" if int(args) <= 24 else "double"), None
+    elif name == "decimal":
+        args = "10,0" if not args else args if "," in args else f"{args},0"
+    elif name in ("text", "blob") and args:
+        name, args = _sized(name, int(args)), None
+    elif name in ("char", "binary", "bit") and not args:
+        args = "1"
+    elif name in ("datetime", "timestamp", "time") and args == "0" or name == "year":
+        args = None  # fractional seconds precision 0 is the default; YEAR(4) is YEAR
+    elif name == "serial":
+        name, suffix = "bigint", "unsigned"
+    return _join_type(name, args, suffix)
+
+
+def _sized(name: str, length: int) -> str:
+    """TEXT(M) / BLOB(M) as the type MySQL creates: the smallest that holds M characters
+    (counted as 4 bytes each, utf8mb4) or M bytes.
+    https://dev.mysql.com/doc/refman/8.0/en/string-type-syntax.html"""
+    size = length * 4 if name == "text" else length
+    prefix = next(p for limit, p in ((255, "tiny"), (65535, ""), (16777215, "medium"),
+                                     (None, "long")) if limit is None or size <= limit)
+    return prefix + name
+
+
+def _sqlite_type(name: str, args: str | None, suffix: str) -> str:
+    return _join_type(_SQLITE_ALIASES.get(name, name), args, suffix)
+
+
+#: (base name, args or None, suffix words) -> the canonical type, per dialect.
+TYPE_RULES: dict[str, Callable[[str, str | None, str], str]] = {
+    "postgresql": _pg_type, "mysql": _mysql_type, "sqlite": _sqlite_type}
+#: Dialects with backslash escapes inside string literals (MySQL, by default).
+_BACKSLASH = {"mysql"}
+_NUMERIC_BASES = {
+    "integer", "bigint", "smallint", "numeric", "real", "double precision",  # PostgreSQL
+    "int", "tinyint", "mediumint", "decimal", "double", "float",  # MySQL, SQLite
+}
+PG_INTEGERS = {"smallint", "integer", "bigint"}
+PG_STRING_BASES = {"text", "varchar", "char", "bpchar", "name"}
+
+
+# The normalizers are pure and called for every column of every table; big schemas
+# repeat the same types and defaults, so the results are cached.
+@lru_cache(maxsize=16384)
+def normalize_type(dialect: str, raw: str) -> str:
+    """The canonical spelling of a column type, e.g. ``INT4`` -> ``integer`` on PostgreSQL."""
+    backslash = dialect in _BACKSLASH
+    text = collapse_whitespace(raw, backslash)
+    if dialect == "postgresql":
+        text, array = _pg_array(text)
+    else:
+        array = ""
+    if text.startswith('"'):  # a quoted user-defined type (enum, domain): kept as is
+        return text + array
+    text = outside_quotes(text, _tight_parens, backslash)
+    name, args, suffix = _split_type(text)
+    try:
+        return TYPE_RULES[dialect](name, args, suffix) + array
+    except ValueError:  # a malformed argument such as float(x): leave it to the database
+        return text + array
+
+
+def _tight_parens(text: str) -> str:
+    text = re.sub(r"\s*\(\s*", "(", text.lower())
+    return re.sub(r"\s*,\s*", ",", re.sub(r"\s*\)", ")", text))
+
+
+def _pg_array(text: str) -> tuple[str, str]:
+    # PostgreSQL ignores declared array bounds and dimensions: int[3][] is int[].
+    m = re.search(r"(\s*\[\d*\])+$|\s+array(\s*\[\d*\])?$", text, re.IGNORECASE)
+    return (text[: m.start()], "[]") if m else (text, "")
+
+
+@lru_cache(maxsize=4096)
+def type_base(type_: str) -> str:
+    """A normalized type without its arguments: ``varchar(50)`` -> ``varchar``."""
+    return re.sub(r"\([^)]*\)", "", type_).strip()
+
+
+def is_numeric_type(type_: str | None) -> bool:
+    """Whether a normalized type holds numbers (so a numeric string default is a number)."""
+    return type_ is not None and type_base(type_).split(" unsigned")[0] in _NUMERIC_BASES

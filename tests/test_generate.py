@@ -1,0 +1,220 @@
+"""`autodiff generate`: the classic story end to end on every database, and its edges."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from helpers import rows, run_cli, write
+
+import autodiff
+from autodiff import api
+from autodiff.database import Database
+from autodiff.diff import Renames
+from autodiff.errors import ConfigError
+
+MODELS_HEAD = """
+    from sqlalchemy import Integer, String
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
+    class Student(Base):
+        __tablename__ = "students"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        first_name: Mapped[str] = mapped_column(String(50))
+"""
+
+
+def models(tmp_path: Path, body: str) -> None:
+    """Write models.py: the shared head plus the Student columns in ``body``."""
+    text = textwrap.dedent(MODELS_HEAD) + textwrap.indent(textwrap.dedent(body), " " * 4)
+    (tmp_path / "models.py").write_text(text)
+
+
+def project(tmp_path: Path, db: Database) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.autodiff]\ndb = "{db.spec}"\nmodels = "models.py:Base"\n')
+    (tmp_path / "migrations").mkdir()
+
+
+def cli(tmp_path: Path, *args: str) -> str:
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def sql_of(tmp_path: Path, name_part: str) -> str:
+    (path,) = (tmp_path / "migrations").glob(f"*{name_part}*.sql")
+    return path.read_text()
+
+
+def statements(text: str) -> list[str]:
+    return [s.strip() for s in text.split(";") if s.strip() and not
+            all(line.startswith("--") for line in s.strip().splitlines())]
+
+
+def test_the_students_story(fresh_db: Database, tmp_path: Path) -> None:
+    project(tmp_path, fresh_db)
+    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    out = cli(tmp_path, "generate", "-m", "create student table", "--no-input")
+    assert "Wrote" in out and "0001-create-student-table.sql" in out and "Verified" in out
+    assert "create table students" in sql_of(tmp_path, "0001")
+    cli(tmp_path, "upgrade")
+    autodiff.connect(fresh_db).cursor().execute(
+        "INSERT INTO students (id, first_name, last_name) VALUES (1, 'Ada', 'Lovelace')")
+
+    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n'
+                     'age: Mapped[int | None] = mapped_column(Integer)\n')
+    cli(tmp_path, "generate", "-m", "add age", "--no-input")
+    body = [s for s in statements(sql_of(tmp_path, "0002-add-age"))]
+    assert len(body) == 1 and "ADD COLUMN" in body[0].upper() and "age" in body[0]
+    cli(tmp_path, "upgrade")
+
+    models(tmp_path, 'surname: Mapped[str] = mapped_column(String(50))\n'
+                     'age: Mapped[int | None] = mapped_column(Integer)\n')
+    cli(tmp_path, "generate", "-m", "rename last name", "--rename", "students.last_name=surname")
+    assert "rename column students.last_name to surname" in sql_of(tmp_path, "0003")
+    cli(tmp_path, "upgrade")
+    assert rows(fresh_db, "SELECT id, first_name, surname, age FROM students") == [
+        (1, "Ada", "Lovelace", None)]
+
+    models(tmp_path, 'age: Mapped[int | None] = mapped_column(Integer)\n')
+    out = cli(tmp_path, "generate", "-m", "drop surname", "--no-input")
+    assert "DESTRUCTIVE" in out and "DESTRUCTIVE" in sql_of(tmp_path, "0004")
+    cli(tmp_path, "upgrade")
+    assert rows(fresh_db, "SELECT id, first_name, age FROM students") == [(1, "Ada", None)]
+    assert "No changes detected." in cli(tmp_path, "generate", "-m", "nothing", "--no-input")
+    assert len(list((tmp_path / "migrations").glob("*.sql"))) == 4
+    assert (tmp_path / "migrations" / "autodiff.sum").read_text().startswith("0004-drop-surname")
+
+
+def test_unhinted_drop_and_add_is_marked_and_explained(tmp_path: Path) -> None:
+    db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
+    project(tmp_path, db)
+    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    cli(tmp_path, "generate", "-m", "init", "--no-input")
+    models(tmp_path, 'surname: Mapped[str] = mapped_column(String(50))\n')
+    out = cli(tmp_path, "generate", "-m", "oops", "--no-input")
+    assert "note: column students.last_name is dropped and students.surname added: if that " \
+           "is a rename, pass --rename students.last_name=surname" in out
+    text = sql_of(tmp_path, "0002")
+    assert "drop column students.last_name" in text and "! DESTRUCTIVE" in text
+
+
+def test_rename_hint_in_the_model_needs_no_flag(tmp_path: Path) -> None:
+    db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
+    project(tmp_path, db)
+    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    cli(tmp_path, "generate", "-m", "init")
+    models(tmp_path, 'surname: Mapped[str] = mapped_column(\n'
+                     '    String(50), info={"renamed_from": "last_name"})\n')
+    cli(tmp_path, "generate", "-m", "rename")
+    assert "rename column students.last_name to surname" in sql_of(tmp_path, "0002")
+
+
+def test_interactive_answer_makes_a_rename(tmp_path: Path) -> None:
+    db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
+    project(tmp_path, db)
+    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    api.generate(db, tmp_path / "migrations", "models.py:Base", "init", base_dir=tmp_path)
+    models(tmp_path, 'surname: Mapped[str] = mapped_column(String(50))\n')
+    asked: list[str] = []
+
+    def yes(question: str) -> bool:
+        asked.append(question)
+        return True
+
+    result = api.generate(db, tmp_path / "migrations", "models.py:Base", "rename",
+                          base_dir=tmp_path, ask=yes)
+    assert asked == ["Did you rename students.last_name to students.surname?"]
+    assert [op.describe() for op in result.ops] == [
+        "rename column students.last_name to surname"]
+
+
+def test_sql_prints_and_writes_nothing_and_is_deterministic(tmp_path: Path) -> None:
+    db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
+    project(tmp_path, db)
+    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    first = cli(tmp_path, "generate", "-m", "init", "--sql")
+    assert cli(tmp_path, "generate", "-m", "init", "--sql", "--no-cache") == first
+    assert first.startswith("-- 0001-init.sql: init\n")
+    assert not list((tmp_path / "migrations").iterdir())
+
+
+@pytest.mark.parametrize("ext", ["sql", "py", "sh"])
+def test_empty_templates_run_through_the_runner(tmp_path: Path, ext: str) -> None:
+    db = tmp_path / "app.db"
+    (tmp_path / "migrations").mkdir()
+    out = cli(tmp_path, "generate", "--empty", "--ext", ext, "-m", "hand written",
+              "--db", str(db), "--migrations", "migrations")
+    path = tmp_path / "migrations" / f"0001-hand-written.{ext}"
+    assert f"Wrote {path}" in out and path.exists()
+    cli(tmp_path, "upgrade", "--db", str(db), "--migrations", "migrations")
+    assert autodiff.get_db_version(db) == 1
+
+
+def test_models_errors_are_the_users_own(tmp_path: Path) -> None:
+    db = tmp_path / "app.db"
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "models.py").write_text("import sqlalchemy\n\nx = 1\ny = undefined_name\n")
+    result = run_cli("generate", "-m", "x", "--db", str(db), "--models", "models.py:Base",
+                     cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "models.py:4: NameError" in result.stderr
+    missing = run_cli("generate", "-m", "x", "--db", str(db), cwd=tmp_path)
+    assert missing.returncode == 2 and "no models configured" in missing.stderr
+
+
+AUTO_KEY = {"sqlite": "id INTEGER PRIMARY KEY", "postgresql": "id SERIAL PRIMARY KEY",
+            "mysql": "id INTEGER AUTO_INCREMENT PRIMARY KEY"}
+
+
+def test_head_includes_hand_written_scripts(empty_db: Database, tmp_path: Path) -> None:
+    project(tmp_path, empty_db)
+    key = AUTO_KEY[empty_db.dialect]  # the model's Integer primary key autoincrements
+    write(tmp_path / "migrations", "0001-by-hand.sql", f"""
+        CREATE TABLE students ({key}, first_name VARCHAR(50) NOT NULL);
+        CREATE TABLE audit (id INTEGER PRIMARY KEY, note VARCHAR(200));
+    """)
+    write(tmp_path / "migrations", "0002-more.py",
+          "import sys, autodiff\nc = autodiff.connect(sys.argv[1])\n"
+          "c.cursor().execute('ALTER TABLE students ADD COLUMN nick VARCHAR(20)')\nc.close()\n")
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.autodiff]\ndb = "{empty_db.spec}"\nmodels = "models.py:Base"\n'
+        'ignore = ["audit"]\n')
+    models(tmp_path, 'nick: Mapped[str | None] = mapped_column(String(20))\n'
+                     'age: Mapped[int | None] = mapped_column(Integer)\n')
+    result = api.generate(empty_db, tmp_path / "migrations", "models.py:Base", "add age",
+                          base_dir=tmp_path, ignore=("audit",), write=False)
+    integer = "int" if empty_db.dialect == "mysql" else "integer"
+    assert [op.describe() for op in result.ops] == [f"add column students.age ({integer})"]
+    assert result.verified
+
+
+def test_from_db_refuses_a_database_behind_head(tmp_path: Path) -> None:
+    db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
+    project(tmp_path, db)
+    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    cli(tmp_path, "generate", "-m", "init")
+    result = run_cli("generate", "-m", "x", "--from-db", cwd=tmp_path)
+    assert result.returncode == 1 and "not at head" in result.stderr
+    cli(tmp_path, "upgrade")
+    assert "No changes detected." in cli(tmp_path, "generate", "-m", "x", "--from-db")
+
+
+def test_bad_renames_are_named(tmp_path: Path) -> None:
+    db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
+    project(tmp_path, db)
+    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    cli(tmp_path, "generate", "-m", "init")
+    with pytest.raises(ConfigError, match="there is no column students.nope at head"):
+        api.generate(db, tmp_path / "migrations", "models.py:Base", "x", base_dir=tmp_path,
+                     renames=Renames(columns={("students", "nope"): "last_name"}))
+    bad = run_cli("generate", "-m", "x", "--rename", "nonsense", cwd=tmp_path)
+    assert bad.returncode == 2 and "expected table.old=new" in bad.stderr

@@ -1,0 +1,255 @@
+"""The models loader: every kind of ``attr``, user errors as one-line ConfigErrors (exit
+code 2) naming the user's file and line, rename hints, and the server flavor."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Computed, Integer, MetaData, String, Table, Uuid
+
+from autodiff.database import Database
+from autodiff.diff import Renames
+from autodiff.errors import ConfigError
+from autodiff.sqla import (
+    Flavor,
+    load_models,
+    rename_hints,
+    schema_from_metadata,
+    server_flavor,
+)
+from tests.helpers import run_cli, write
+
+DECLARATIVE = textwrap.dedent("""
+    from sqlalchemy import String
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
+    class User(Base):
+        __tablename__ = "users"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(40))
+""")
+
+
+def tables(spec: str, base_dir: Path) -> set[str]:
+    """The table names the models at ``spec`` declare."""
+    return set(load_models(spec, base_dir).tables)
+
+
+def unique_name() -> str:
+    """A package name no other test imports (sys.modules is process-wide)."""
+    return f"app_{uuid.uuid4().hex[:10]}"
+
+
+# -- every kind of attr ----------------------------------------------------------------------
+
+def test_metadata(tmp_path: Path) -> None:
+    write(tmp_path, "models.py", """
+        from sqlalchemy import Column, Integer, MetaData, Table
+
+        metadata = MetaData()
+        Table("things", metadata, Column("id", Integer, primary_key=True))
+    """)
+    assert tables("models.py:metadata", tmp_path) == {"things"}
+
+
+@pytest.mark.parametrize("attr", ["Base", "Base.metadata", "Base.registry", "User"])
+def test_declarative_base_and_what_it_carries(tmp_path: Path, attr: str) -> None:
+    write(tmp_path / "src", "models.py", DECLARATIVE)
+    assert tables(f"src/models.py:{attr}", tmp_path) == {"users"}
+
+
+def test_flask_sqlalchemy_db(tmp_path: Path) -> None:
+    write(tmp_path, "app.py", """
+        from flask_sqlalchemy import SQLAlchemy
+
+        db = SQLAlchemy()
+
+
+        class Post(db.Model):
+            id = db.Column(db.Integer, primary_key=True)
+            title = db.Column(db.String(80), nullable=False)
+    """)
+    assert tables("app.py:db", tmp_path) == {"post"}
+
+
+def test_sqlmodel(tmp_path: Path) -> None:
+    # SQLModel's registry is process-wide: loaded here, these tables would join the
+    # zoo's. A fresh interpreter keeps the two apart.
+    write(tmp_path, "models.py", """
+        from sqlmodel import Field, SQLModel
+
+
+        class Hero(SQLModel, table=True):
+            id: int | None = Field(default=None, primary_key=True)
+            name: str = Field(index=True)
+    """)
+    code = ("import json, sys; from pathlib import Path; from autodiff.sqla import *; "
+            "md = load_models('models.py:SQLModel', Path(sys.argv[1])); "
+            "print(json.dumps(sorted(md.tables)))")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                          text=True, check=True, timeout=60)
+    assert json.loads(done.stdout) == ["hero"]
+
+
+def test_package_module_with_relative_imports(tmp_path: Path) -> None:
+    package = unique_name()
+    write(tmp_path / package, "__init__.py", "")
+    write(tmp_path / package, "base.py", DECLARATIVE)
+    write(tmp_path / package, "models.py", """
+        from sqlalchemy import Column, Integer
+
+        from .base import Base
+
+
+        class Order(Base):
+            __tablename__ = "orders"
+            id = Column(Integer, primary_key=True)
+    """)
+    assert tables(f"{package}.models:Base", tmp_path) == {"users", "orders"}
+    # The same file named by its path is imported as that module, relative imports too.
+    assert tables(f"{package}/models.py:Base", tmp_path) == {"users", "orders"}
+
+
+def test_a_file_imports_its_neighbours(tmp_path: Path) -> None:
+    neighbour = unique_name()
+    write(tmp_path / "db", f"{neighbour}.py", DECLARATIVE)
+    write(tmp_path / "db", "models.py", f"from {neighbour} import Base\n")
+    assert tables("db/models.py:Base", tmp_path) == {"users"}
+
+
+def test_a_changed_file_is_read_again_and_an_unchanged_one_is_not(tmp_path: Path) -> None:
+    path = write(tmp_path, "models.py", DECLARATIVE)
+    first = load_models("models.py:Base", tmp_path)
+    assert load_models("models.py:Base", tmp_path) is first
+    path.write_text(path.read_text() + "\n\nclass Tag(Base):\n    __tablename__ = 'tags'\n"
+                    "    id: Mapped[int] = mapped_column(primary_key=True)\n")
+    assert tables("models.py:Base", tmp_path) == {"users", "tags"}
+
+
+# -- errors in the user's models ---------------------------------------------------------------
+
+ERRORS = [
+    # (file text, spec, what the one-line message must say)
+    ("x = (\n", "models.py:Base", ["models.py:1", "SyntaxError"]),
+    ("import sqlalchemy\n\nBase = undefined_name\n", "models.py:Base",
+     ["models.py:3", "NameError: name 'undefined_name' is not defined"]),
+    ("import os\nimport no_such_module_xyz\n", "models.py:Base",
+     ["models.py:2", "ModuleNotFoundError: No module named 'no_such_module_xyz'"]),
+    ("import sqlalchemy as sa\n\ncolumn = sa.Strin(10)\n", "models.py:Base",
+     ["models.py:3", "AttributeError", "Strin"]),
+    (DECLARATIVE + "\n\nclass NoKey(Base):\n    __tablename__ = 'nokey'\n", "models.py:Base",
+     ["models.py:15", "ArgumentError", "primary key"]),
+    (DECLARATIVE, "models.py:Missing", ["has no attribute 'Missing'"]),
+    (DECLARATIVE + "\nANSWER = 42\n", "models.py:ANSWER",
+     ["is a int, not something with a MetaData"]),
+    (DECLARATIVE, "elsewhere.py:Base", ["models file not found", "elsewhere.py"]),
+    (DECLARATIVE, "no_such_pkg_xyz.models:Base", ["cannot import models module"]),
+    (DECLARATIVE, "models.py", ["models must be module:attr or path/file.py:attr"]),
+]
+
+
+@pytest.mark.parametrize(("text", "spec", "says"), ERRORS,
+                         ids=["syntax", "name", "module", "attribute", "mapping", "missing-attr",
+                              "not-metadata", "no-file", "no-module", "no-colon"])
+def test_errors_in_models_are_one_line_config_errors(tmp_path: Path, text: str, spec: str,
+                                                     says: list[str]) -> None:
+    folder = tmp_path / unique_name()  # a new file path: nothing cached
+    write(folder, "models.py", textwrap.dedent(text))
+    with pytest.raises(ConfigError) as caught:
+        load_models(spec, folder)
+    message = str(caught.value)
+    assert caught.value.exit_code == 2
+    assert "\n" not in message and "Traceback" not in message
+    for words in says:
+        assert words in message
+    if ":" in spec and spec.split(":")[0] == "models.py" and "models.py:" in says[0]:
+        assert str(folder / "models.py") in message  # the user's own file, by its full path
+
+
+def test_the_cli_exits_2_naming_the_users_line(tmp_path: Path) -> None:
+    write(tmp_path, "models.py", "import sqlalchemy\n\nBase = undefined_name\n")
+    (tmp_path / "migrations").mkdir()
+    done = run_cli("generate", "-m", "first", "--db", "app.db", "--models", "models.py:Base",
+                   cwd=tmp_path)
+    assert done.returncode == 2
+    assert "models.py:3: NameError: name 'undefined_name' is not defined" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_model_the_dialect_cannot_compile_is_a_config_error() -> None:
+    metadata = MetaData()
+    Table("t", metadata, Column("id", Integer, primary_key=True), Column("name", String))
+    with pytest.raises(ConfigError, match="table t: VARCHAR requires a length"):
+        schema_from_metadata(metadata, "mysql")
+
+
+# -- rename hints ------------------------------------------------------------------------------
+
+def test_rename_hints_on_columns_and_tables(tmp_path: Path) -> None:
+    write(tmp_path, "models.py", """
+        from sqlalchemy import Column, Integer, String
+        from sqlalchemy.orm import DeclarativeBase
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        class Person(Base):
+            __tablename__ = "people"
+            __table_args__ = {"info": {"renamed_from": "person"}}
+            id = Column(Integer, primary_key=True)
+            full_name = Column(String(80), info={"renamed_from": "name"})
+            email = Column(String(80), info={"renamed_from": "email"})  # itself: no rename
+            age = Column(Integer, info={"note": "unrelated"})
+    """)
+    hints = rename_hints(load_models("models.py:Base", tmp_path))
+    assert hints == Renames({"person": "people"}, {("people", "name"): "full_name"})
+
+
+# -- the server flavor -------------------------------------------------------------------------
+
+def _uuid_table() -> MetaData:
+    metadata = MetaData()
+    Table("t", metadata, Column("id", Uuid, primary_key=True),
+          Column("n", Integer), Column("twice", Integer, Computed("n * 2")))
+    return metadata
+
+
+@pytest.mark.parametrize(("dialect", "version", "uuid_type", "stored"), [
+    ("mysql", None, "char(32)", False),
+    ("mysql", "8.0.36", "char(32)", False),
+    ("mysql", "10.6.18-MariaDB", "char(32)", False),  # MariaDB's UUID type came in 10.7
+    ("mysql", "5.5.5-10.11.6-MariaDB-0+deb12u1", "uuid", False),
+    ("postgresql", None, "uuid", True),  # no virtual generated columns before 18
+    ("postgresql", "15.8 (Debian 15.8-1.pgdg120+1)", "uuid", True),
+    ("postgresql", "18.1", "uuid", False),
+])
+def test_flavor_compiles_for_that_server(dialect: str, version: str | None, uuid_type: str,
+                                         stored: bool) -> None:
+    flavor = Flavor(version) if version else None
+    table = schema_from_metadata(_uuid_table(), dialect, flavor=flavor).tables[0]
+    assert table.columns[0].type == uuid_type
+    assert table.columns[2].computed is not None and table.columns[2].computed.stored is stored
+
+
+def test_server_flavor_of_a_live_database(empty_db: Database) -> None:
+    flavor = server_flavor(empty_db)
+    if empty_db.dialect == "sqlite":
+        assert flavor == Flavor()
+    elif empty_db.dialect == "postgresql":
+        assert flavor.version is not None and flavor.version[0].isdigit()
+    else:
+        assert flavor.version is not None and flavor.collation == "utf8mb4_unicode_ci"
+        assert flavor.charsets["latin1"].startswith("latin1_")
