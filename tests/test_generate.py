@@ -218,3 +218,46 @@ def test_bad_renames_are_named(tmp_path: Path) -> None:
                      renames=Renames(columns={("students", "nope"): "last_name"}))
     bad = run_cli("generate", "-m", "x", "--rename", "nonsense", cwd=tmp_path)
     assert bad.returncode == 2 and "expected table.old=new" in bad.stderr
+
+
+def _renamed_project(tmp_path: Path) -> None:
+    db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
+    project(tmp_path, db)
+    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    cli(tmp_path, "generate", "-m", "init")
+    models(tmp_path, 'surname: Mapped[str] = mapped_column(String(50))\n')
+
+
+def test_the_terminal_is_asked_and_a_yes_makes_a_rename(tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    _renamed_project(tmp_path)
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "autodiff", "generate", "-m", "rename"],
+                            cwd=tmp_path, stdin=follower, stdout=subprocess.PIPE,
+                            stderr=follower, text=True)
+    os.close(follower)
+    seen = b""
+    while b"[y/N]" not in seen:
+        seen += os.read(leader, 1024)
+    assert b"Did you rename students.last_name to students.surname?" in seen
+    os.write(leader, b"y\n")
+    out, _ = proc.communicate(timeout=60)
+    os.close(leader)
+    assert proc.returncode == 0, out
+    assert "rename column students.last_name to surname" in sql_of(tmp_path, "0002")
+
+
+def test_without_a_terminal_nothing_waits_on_a_prompt(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    _renamed_project(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "autodiff", "generate", "-m", "oops"],
+                            cwd=tmp_path, stdin=subprocess.DEVNULL, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0 and "[y/N]" not in result.stdout + result.stderr
+    assert "drop column students.last_name" in sql_of(tmp_path, "0002")
