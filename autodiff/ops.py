@@ -45,6 +45,17 @@ class Op:
 
 
 @dataclass(frozen=True, slots=True)
+class TableOp(Op):
+    """An op on one existing table, named by ``table``."""
+
+    table: str
+
+    @property
+    def table_name(self) -> str:
+        return self.table
+
+
+@dataclass(frozen=True, slots=True)
 class CreateTable(Op):
     table: Table
 
@@ -92,13 +103,8 @@ class RenameTable(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class AddColumn(Op):
-    table: str
+class AddColumn(TableOp):
     column: Column
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return DropColumn(self.table, self.column)
@@ -108,14 +114,9 @@ class AddColumn(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class DropColumn(Op):
-    table: str
+class DropColumn(TableOp):
     column: Column
     destructive = True
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return AddColumn(self.table, self.column)
@@ -125,14 +126,9 @@ class DropColumn(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class RenameColumn(Op):
-    table: str
+class RenameColumn(TableOp):
     old: str
     new: str
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return RenameColumn(self.table, self.new, self.old)
@@ -147,17 +143,12 @@ COLUMN_CHANGES = ("type", "nullable", "default", "autoincrement", "computed", "c
 
 
 @dataclass(frozen=True, slots=True)
-class AlterColumn(Op):
+class AlterColumn(TableOp):
     """A change of one column; carries both whole columns (MySQL restates the whole)."""
 
-    table: str
     current: Column
     desired: Column
     changes: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     @property
     def destructive(self) -> bool:  # type: ignore[override]
@@ -182,16 +173,11 @@ class AlterColumn(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class SetPrimaryKey(Op):
+class SetPrimaryKey(TableOp):
     """Replace (or add, or remove) a table's primary key."""
 
-    table: str
     current: PrimaryKey | None
     desired: PrimaryKey | None
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return SetPrimaryKey(self.table, self.desired, self.current)
@@ -203,13 +189,8 @@ class SetPrimaryKey(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class AddUnique(Op):
-    table: str
+class AddUnique(TableOp):
     unique: Unique
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return DropUnique(self.table, self.unique)
@@ -220,13 +201,8 @@ class AddUnique(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class DropUnique(Op):
-    table: str
+class DropUnique(TableOp):
     unique: Unique
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return AddUnique(self.table, self.unique)
@@ -237,13 +213,8 @@ class DropUnique(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class CreateIndex(Op):
-    table: str
+class CreateIndex(TableOp):
     index: Index
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return DropIndex(self.table, self.index)
@@ -255,13 +226,8 @@ class CreateIndex(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class DropIndex(Op):
-    table: str
+class DropIndex(TableOp):
     index: Index
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return CreateIndex(self.table, self.index)
@@ -271,13 +237,8 @@ class DropIndex(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class AddForeignKey(Op):
-    table: str
+class AddForeignKey(TableOp):
     foreign_key: ForeignKey
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return DropForeignKey(self.table, self.foreign_key)
@@ -289,13 +250,8 @@ class AddForeignKey(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class DropForeignKey(Op):
-    table: str
+class DropForeignKey(TableOp):
     foreign_key: ForeignKey
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return AddForeignKey(self.table, self.foreign_key)
@@ -307,13 +263,8 @@ class DropForeignKey(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class AddCheck(Op):
-    table: str
+class AddCheck(TableOp):
     check: Check
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return DropCheck(self.table, self.check)
@@ -323,13 +274,8 @@ class AddCheck(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class DropCheck(Op):
-    table: str
+class DropCheck(TableOp):
     check: Check
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return AddCheck(self.table, self.check)
@@ -369,16 +315,11 @@ class RebuildTable(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class SetTableComment(Op):
+class SetTableComment(TableOp):
     """Set (or with None, remove) a table's comment."""
 
-    table: str
     current: str | None
     desired: str | None
-
-    @property
-    def table_name(self) -> str:
-        return self.table
 
     def reverse(self) -> Op:
         return SetTableComment(self.table, self.desired, self.current)
