@@ -434,3 +434,37 @@ class AddEnumValues(Op):
 
     def describe(self) -> str:
         return f"add values {', '.join(self.values)} to enum {self.enum.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class EnumUse:
+    """A column of ``table`` whose type is an enum being replaced, and its default after."""
+
+    table: str
+    column: Column
+    default: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReplaceEnum(Op):
+    """A PostgreSQL enum whose values are removed or reordered, which no ALTER TYPE does.
+
+    ``uses`` are the columns of that type: they are converted to the new type through
+    text, so a row holding a removed value makes the script fail rather than lose it.
+    """
+
+    current: Enum
+    desired: Enum
+    uses: tuple[EnumUse, ...] = ()
+
+    @property
+    def table_name(self) -> str:
+        return self.desired.name
+
+    @property
+    def destructive(self) -> bool:  # type: ignore[override]
+        return not set(self.current.values) <= set(self.desired.values)
+
+    def describe(self) -> str:
+        return (f"replace enum {self.desired.name} ({', '.join(self.current.values)} -> "
+                f"{', '.join(self.desired.values)})")

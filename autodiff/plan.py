@@ -3,12 +3,14 @@
 The differ says what changes; the plan says in which order a database can do it and
 adds the steps a database needs on the way:
 
-- renames first, then drops (foreign keys before what they need), creates (tables
-  before foreign keys into them), and views and triggers last;
+- renames first, then drops (foreign keys, then tables, then keys and indexes), creates
+  (tables before foreign keys into them), and views and triggers last;
 - a foreign key is dropped and added again around a change it would block (its
   target key replaced; on MySQL a column type change, or its last index dropped), and
   on MySQL the index InnoDB made for a dropped foreign key goes with it;
-- PostgreSQL views over a column whose type changes are dropped and created again;
+- PostgreSQL views over a column whose type changes are dropped and created again, and
+  an enum dropped and created under the same name (values removed or reordered) is one
+  ReplaceEnum that converts the columns using it;
 - on SQLite, what ALTER TABLE cannot do becomes the documented 12-step rebuild:
   https://www.sqlite.org/lang_altertable.html#otheralter
 """
@@ -29,13 +31,16 @@ _PHASES: dict[type[ops.Op], float] = {
     ops.DropView: 0, ops.DropTrigger: 0,
     ops.RenameTable: 1, ops.RenameColumn: 1,
     ops.DropForeignKey: 2,
+    # Dropped tables go early: their foreign keys would block changes to the keys and
+    # columns they reference (MySQL even a type change, PostgreSQL a key's drop).
+    ops.DropTable: 2.5,
     ops.DropIndex: 3, ops.DropUnique: 3, ops.DropCheck: 3,
-    ops.CreateEnum: 5, ops.AddEnumValues: 5,
+    ops.CreateEnum: 5, ops.AddEnumValues: 5, ops.ReplaceEnum: 5,
     ops.CreateTable: 6,
     ops.AddColumn: 7, ops.SetPrimaryKey: 8, ops.AlterColumn: 9, ops.RebuildTable: 9,
     ops.SetTableComment: 9,
     ops.DropColumn: 10,
-    ops.DropTable: 11, ops.DropEnum: 12,
+    ops.DropEnum: 12,
     ops.AddUnique: 13, ops.CreateIndex: 13, ops.AddCheck: 13,
     ops.AddForeignKey: 14,
     ops.CreateView: 15, ops.CreateTrigger: 15,
@@ -64,19 +69,17 @@ def plan(changes: Iterable[ops.Op], current: Schema, desired: Schema) -> tuple[o
     if ctx.dialect == "sqlite":
         steps = _sqlite_rebuilds(steps, ctx)
     else:
+        steps = _replaced_enums(steps, ctx)
         steps += _bounced_foreign_keys(steps, ctx)
         steps += _views_over_retyped_columns(steps, ctx)
     steps = _order_tables(steps, ctx)
     if ctx.dialect == "mysql":
         steps += _implicit_foreign_key_indexes(steps, ctx)
     steps = _order_views(steps, ctx)
-    replaced = {op.enum.name for op in steps if isinstance(op, ops.CreateEnum)}
-    return tuple(sorted(steps, key=lambda op: _phase(op, ctx.dialect, replaced)))
+    return tuple(sorted(steps, key=lambda op: _phase(op, ctx.dialect)))
 
 
-def _phase(op: ops.Op, dialect: str, created_enums: set[str]) -> float:
-    if isinstance(op, ops.DropEnum) and op.enum.name in created_enums:
-        return 4  # replaced by a new type of the same name: the old one must go first
+def _phase(op: ops.Op, dialect: str) -> float:
     if dialect == "mysql" and isinstance(op, ops.AlterColumn) and op.current.autoincrement \
             and not op.desired.autoincrement:
         # AUTO_INCREMENT must leave a column before the key it needs is dropped.
@@ -292,9 +295,40 @@ def _views_over_retyped_columns(steps: list[ops.Op], ctx: _Context) -> list[ops.
         return []
     retyped = {op.table for op in steps
                if isinstance(op, ops.AlterColumn) and op.changes & {"type", "collation"}}
+    retyped |= {use.table for op in steps if isinstance(op, ops.ReplaceEnum) for use in op.uses}
     names = retyped | {old for old, new in _renames(steps).tables.items() if new in retyped}
     views = _views_reading(names, steps, ctx) if retyped else []
     return [ops.DropView(v) for v in views] + [ops.CreateView(v) for v in views]
+
+
+def _replaced_enums(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+    """An enum dropped and created again under its name becomes one ReplaceEnum."""
+    created = {op.enum.name: op.enum for op in steps if isinstance(op, ops.CreateEnum)}
+    dropped = {op.enum.name: op.enum for op in steps if isinstance(op, ops.DropEnum)}
+    same = created.keys() & dropped.keys()
+    if not same:
+        return steps
+    gone = {op.table.name for op in steps if isinstance(op, ops.DropTable)}
+    gone_columns = {(op.table, op.column.name) for op in steps if isinstance(op, ops.DropColumn)}
+    out = [op for op in steps if not (isinstance(op, ops.CreateEnum | ops.DropEnum)
+                                      and op.enum.name in same)]
+    for name in sorted(same):
+        uses = tuple(ops.EnumUse(t.name, c, _default_after(ctx, t.name, c))
+                     for t in ctx.renamed.tables if t.name not in gone for c in t.columns
+                     if _of_enum(c.type, name) and (t.name, c.name) not in gone_columns)
+        out.append(ops.ReplaceEnum(dropped[name], created[name], uses))
+    return out
+
+
+def _of_enum(type_: str, name: str) -> bool:
+    base = type_.removesuffix("[]")
+    return base in (name, '"' + name.replace('"', '""') + '"')
+
+
+def _default_after(ctx: _Context, table: str, column: Column) -> str | None:
+    wanted = ctx.desired.table(table)
+    col = wanted.column(column.name) if wanted else None
+    return col.default if col is not None and col.type == column.type else None
 
 
 # -- SQLite rebuilds -------------------------------------------------------------------

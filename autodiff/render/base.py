@@ -76,8 +76,10 @@ class Renderer(ObjectRenderer):
 
     # -- tables ------------------------------------------------------------------
     def create_table_sql(self, op: ops.CreateTable) -> list[str]:
-        """CREATE TABLE (foreign keys inline: plan() leaves in only those that can be),
-        its comments and its indexes."""
+        """CREATE TABLE with its foreign keys inline, then its comments and indexes.
+
+        plan() leaves inline only the foreign keys whose target exists by then.
+        """
         table = op.table
         return [self.table_sql(table, table.foreign_keys), *self.comments_sql(table),
                 *(self.index_sql(table.name, ix) for ix in table.indexes)]
@@ -201,5 +203,9 @@ class Renderer(ObjectRenderer):
         self.cannot(op, "no enum types")
 
     def add_enum_values_sql(self, op: ops.AddEnumValues) -> list[str]:
+        """Only PostgreSQL has enum types of their own."""
+        self.cannot(op, "no enum types")
+
+    def replace_enum_sql(self, op: ops.ReplaceEnum) -> list[str]:
         """Only PostgreSQL has enum types of their own."""
         self.cannot(op, "no enum types")

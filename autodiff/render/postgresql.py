@@ -127,6 +127,27 @@ class PostgreSQLRenderer(Renderer):
         """DROP TYPE."""
         return [f"DROP TYPE {self.quote(op.enum.name)}"]
 
+    def replace_enum_sql(self, op: ops.ReplaceEnum) -> list[str]:
+        """The old type renamed away, the new one created, columns converted through text.
+
+        No ALTER TYPE removes or reorders values:
+        https://www.postgresql.org/docs/15/sql-altertype.html
+        """
+        name = op.desired.name
+        old = self.quote(f"{name}__autodiff_old")
+        out = [f"ALTER TYPE {self.quote(name)} RENAME TO {old}", self.enum_sql(op.desired)]
+        for use in op.uses:
+            col = f"ALTER COLUMN {self.quote(use.column.name)}"
+            array = "[]" if use.column.type.endswith("[]") else ""
+            # The old default is of the old type and would not convert on its own.
+            actions = [f"{col} DROP DEFAULT"] if use.column.default is not None else []
+            actions.append(f"{col} TYPE {use.column.type} USING "
+                           f"{self.quote(use.column.name)}::text{array}::{use.column.type}")
+            if use.default is not None:
+                actions.append(f"{col} SET DEFAULT {self.default_expression(use.default)}")
+            out.append(self.alter_table(use.table, *actions))
+        return [*out, f"DROP TYPE {old}"]
+
     def add_enum_values_sql(self, op: ops.AddEnumValues) -> list[str]:
         """ALTER TYPE ... ADD VALUE, one statement per value, appended in order."""
         # Allowed inside the script's transaction since PostgreSQL 12, but a new value
