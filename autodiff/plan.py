@@ -235,6 +235,12 @@ def _blocked(table: Table, fk: ForeignKey, steps: list[ops.Op], ctx: _Context) -
         if isinstance(op, ops.SetPrimaryKey) and op.table == fk.ref_table \
                 and op.current is not None and set(op.current.columns) == refs:
             return True
+        # Columns of a replaced enum change type one by one: the keys between them break.
+        if isinstance(op, ops.ReplaceEnum) and any(
+                (u.table, u.column.name) in {*((table.name, c) for c in fk.columns),
+                                             *((fk.ref_table, c) for c in refs)}
+                for u in op.uses):
+            return True
         # MySQL refuses to change the type of a column a foreign key uses (either side).
         # https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html
         if mysql and isinstance(op, ops.AlterColumn) and op.changes & _MYSQL_FK_BLOCKING and (
@@ -302,22 +308,55 @@ def _views_over_retyped_columns(steps: list[ops.Op], ctx: _Context) -> list[ops.
 
 
 def _replaced_enums(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
-    """An enum dropped and created again under its name becomes one ReplaceEnum."""
+    """One ReplaceEnum for an enum dropped and created again under its name, or given
+    values that the same script uses: ``ALTER TYPE ... ADD VALUE`` inside a transaction
+    leaves a new value unusable until the commit, a new type's values are not.
+    https://www.postgresql.org/docs/15/sql-altertype.html#SQL-ALTERTYPE-NOTES
+    """
     created = {op.enum.name: op.enum for op in steps if isinstance(op, ops.CreateEnum)}
     dropped = {op.enum.name: op.enum for op in steps if isinstance(op, ops.DropEnum)}
-    same = created.keys() & dropped.keys()
-    if not same:
+    pairs = {name: (dropped[name], created[name]) for name in created.keys() & dropped.keys()}
+    texts = _literal_texts(steps)
+    pairs |= {op.enum.name: (replace(op.enum, values=op.enum.values[:-len(op.values)]), op.enum)
+              for op in steps if isinstance(op, ops.AddEnumValues)
+              and any(_literal(v) in text for v in op.values for text in texts)}
+    if not pairs:
         return steps
     gone = {op.table.name for op in steps if isinstance(op, ops.DropTable)}
     gone_columns = {(op.table, op.column.name) for op in steps if isinstance(op, ops.DropColumn)}
-    out = [op for op in steps if not (isinstance(op, ops.CreateEnum | ops.DropEnum)
-                                      and op.enum.name in same)]
-    for name in sorted(same):
+    out = [op for op in steps if not (isinstance(op, ops.CreateEnum | ops.DropEnum
+                                                  | ops.AddEnumValues) and op.enum.name in pairs)]
+    for name, (current, desired) in sorted(pairs.items()):
         uses = tuple(ops.EnumUse(t.name, c, _default_after(ctx, t.name, c))
                      for t in ctx.renamed.tables if t.name not in gone for c in t.columns
                      if _of_enum(c.type, name) and (t.name, c.name) not in gone_columns)
-        out.append(ops.ReplaceEnum(dropped[name], created[name], uses))
+        out.append(ops.ReplaceEnum(current, desired, uses))
     return out
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _literal_texts(steps: list[ops.Op]) -> list[str]:
+    """SQL text the steps write where an enum value could be used: defaults, checks ..."""
+    texts: list[str | None] = []
+    for op in steps:
+        if isinstance(op, ops.AddColumn):
+            texts.append(op.column.default)
+        elif isinstance(op, ops.AlterColumn):
+            texts.append(op.desired.default)
+        elif isinstance(op, ops.CreateTable):
+            texts += [c.default for c in op.table.columns]
+            texts += [c.expression for c in op.table.checks]
+        elif isinstance(op, ops.AddCheck):
+            texts.append(op.check.expression)
+        elif isinstance(op, ops.CreateIndex):
+            texts += [op.index.where, *op.index.expressions]
+        elif isinstance(op, ops.CreateView | ops.CreateTrigger):
+            texts.append(op.view.definition if isinstance(op, ops.CreateView)
+                         else op.trigger.definition)
+    return [t for t in texts if t]
 
 
 def _of_enum(type_: str, name: str) -> bool:

@@ -85,6 +85,7 @@ class _Tab:
 @dataclass
 class _Work:
     dialect: str
+    a: Schema
     tabs: list[_Tab]
     enums: tuple[Enum, ...]  # a's: new columns and defaults use only values a has
     names: _Names
@@ -113,7 +114,7 @@ def schema_pairs(draw: Any, dialect: str) -> tuple[Schema, Schema, Renames]:
     a = draw(schemas(dialect))
     names = _Names(draw, dialect)
     names.used |= _all_names(a)
-    work = _Work(dialect, [_Tab(t, t.name, {c.name: c.name for c in t.columns})
+    work = _Work(dialect, a, [_Tab(t, t.name, {c.name: c.name for c in t.columns})
                            for t in a.tables], a.enums, names)
     for mutate in draw(st.lists(st.sampled_from(MUTATIONS), min_size=1, max_size=4)):
         mutate(draw, work)
@@ -232,9 +233,18 @@ def _droppable(work: _Work, table: Table, col: Column) -> bool:
     return col.default is None or not _constrained(table, work, col.name)
 
 
+def _in_a(work: _Work, tab: _Tab, column: str) -> tuple[Table, Column] | None:
+    """The table and column of ``a`` that ``column`` of ``tab`` comes from, if any."""
+    table = work.a.table(tab.origin) if tab.origin else None
+    col = table.column(tab.cols[column]) if table and column in tab.cols else None
+    return (table, col) if table and col else None
+
+
 def drop_column(draw: Any, work: _Work) -> None:
+    # Both versions count: the column is dropped as b has it, added back as a had it.
     choices = [(tab, c) for tab in work.tabs for c in tab.table.columns
-               if _droppable(work, tab.table, c)]
+               if _droppable(work, tab.table, c)
+               and ((was := _in_a(work, tab, c.name)) is None or _droppable(work, *was))]
     if not choices:
         return
     tab, col = draw(st.sampled_from(choices))

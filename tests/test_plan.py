@@ -344,3 +344,16 @@ def test_replacing_an_enum_in_use_keeps_rows(empty_db: Database, tmp_path: Path)
     assert introspect(empty_db) == desired
     assert rows(empty_db, "SELECT id, m::text, ms::text FROM t ORDER BY id") == [
         (1, "a", "{a,c}"), (2, "c", None)]
+
+
+def test_enum_values_used_in_the_same_script_replace_the_type() -> None:
+    """ADD VALUE cannot be used before commit; a new type's values can."""
+    current = Schema("postgresql", (Table("t", (Column("m", "mood"),)),),
+                     enums=(Enum("mood", ("a",)),))
+    appended = replace(current, enums=(Enum("mood", ("a", "b")),))
+    assert kinds(plan(diff(current, appended), current, appended)) == ["AddEnumValues(mood)"]
+    used = replace(appended, tables=(Table("t", (Column("m", "mood", default="'b'"),)),))
+    planned = plan(diff(current, used), current, used)
+    assert kinds(planned) == ["ReplaceEnum(mood)", "AlterColumn(t)"]
+    assert planned[0] == ops.ReplaceEnum(current.enums[0], used.enums[0], (
+        ops.EnumUse("t", Column("m", "mood"), "'b'"),))
