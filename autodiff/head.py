@@ -45,8 +45,9 @@ def scratch_database(like: Database) -> Iterator[Database]:
         with _sigterm_as_interrupt():
             template = like if like.dialect != "sqlite" and dialect.database_exists(like) \
                 else None
-            dialect.create_database(scratch, like=template)
             try:
+                # Inside the try: an interrupt during CREATE must still drop (IF EXISTS).
+                dialect.create_database(scratch, like=template)
                 yield scratch
             finally:
                 dialect.drop_database(scratch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -59,13 +60,19 @@ def _is_default(f: dataclasses.Field[Any], value: Any) -> bool:
 def _from_plain(cls: type, data: Any) -> Any:
     if not isinstance(data, dict):
         raise TypeError(f"{cls.__name__} must be an object, got {type(data).__name__}")
-    hints = typing.get_type_hints(cls, vars(model))
+    hints = _hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = set(data) - names
     if unknown:
         raise KeyError(f"unknown field(s) {sorted(unknown)} in {cls.__name__}")
     kwargs = {name: _convert(hints[name], value) for name, value in data.items()}
     return cls(**kwargs)
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    # Resolving annotations evaluates strings; once per class, not once per object.
+    return typing.get_type_hints(cls, vars(model))
 
 
 def _convert(hint: Any, value: Any) -> Any:

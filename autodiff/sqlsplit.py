@@ -54,6 +54,7 @@ class _Scanner:
         self.sql = sql
         self.dialect = dialect
         self.delimiter = ";"
+        self._line, self._counted = 1, 0
 
     def statements(self) -> list[Statement]:
         out: list[Statement] = []
@@ -111,7 +112,10 @@ class _Scanner:
         return True
 
     def _statement(self, first: int, last: int) -> Statement:
-        return Statement(self.sql[first:last], self.sql.count("\n", 0, first) + 1)
+        # Count newlines from the previous statement on, not from the start (quadratic).
+        self._line += self.sql.count("\n", self._counted, first)
+        self._counted = first
+        return Statement(self.sql[first:last], self._line)
 
     def _is_comment(self, i: int) -> bool:
         return self.sql.startswith(("--", "/*"), i) or (
