@@ -78,35 +78,44 @@ def read(dialect: Dialect, conn: Any) -> list[Applied]:
 
 def verify(scripts: list[Script], applied: list[Applied]) -> None:
     """Refuse a database that the scripts cannot safely move forward (DESIGN section 3)."""
+    found = problems(scripts, applied)
+    if found:
+        raise found[0]
+
+
+def problems(scripts: list[Script], applied: list[Applied]) -> list[IntegrityError]:
+    """Every way the database and the scripts disagree, worst first (empty when none)."""
     if not applied:
-        return
-    by_version = {s.version: s for s in scripts}
+        return []
+    found: list[IntegrityError] = []
     version = applied[-1].version
     head = scripts[-1].version if scripts else 0
     if version > head:
-        raise IntegrityError(
+        found.append(IntegrityError(
             f"database is at version {version} ({applied[-1].name}), newer than the newest "
             f"script ({scripts[-1].name if scripts else 'none'})",
-            hint="this code is older than the database: deploy the newer migrations")
+            hint="this code is older than the database: deploy the newer migrations"))
+    by_version = {s.version: s for s in scripts}
     for row in applied:
         script = by_version.get(row.version)
         if script is None:
-            raise IntegrityError(f"applied script {row.name} (version {row.version}) "
-                                 "is missing from the migrations folder",
-                                 hint="restore the file: applied scripts are append-only")
-        if script.checksum != row.checksum:
-            raise IntegrityError(
+            found.append(IntegrityError(
+                f"applied script {row.name} (version {row.version}) is missing from the "
+                "migrations folder", hint="restore the file: applied scripts are append-only"))
+        elif script.checksum != row.checksum:
+            found.append(IntegrityError(
                 f"{script.name} was changed after it was applied "
                 f"(checksum {row.checksum[:12]} recorded, {script.checksum[:12]} now)",
-                hint="restore the applied script and put the change in a new script")
+                hint="restore the applied script and put the change in a new script"))
     done = {row.version for row in applied}
     skipped = [s for s in scripts if s.version < version and s.version not in done]
     if skipped:
         names = ", ".join(s.name for s in skipped)
-        raise IntegrityError(
+        found.append(IntegrityError(
             f"{names} {'is' if len(skipped) == 1 else 'are'} numbered below the database's "
             f"version {version} but never applied (merged late?)",
-            hint="renumber the script(s) after the newest applied one")
+            hint="renumber the script(s) after the newest applied one"))
+    return found
 
 
 def pending(scripts: list[Script], applied: list[Applied], to: int | None = None) -> list[Script]:

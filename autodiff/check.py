@@ -1,0 +1,274 @@
+"""``autodiff check``: the CI gate (DESIGN section 5).
+
+Four questions, each answered with object-level findings:
+
+- integrity: do the scripts and the version table agree (no edited applied script,
+  no duplicate numbers, no late merge)?
+- drift: does the live database equal the replay of the scripts it recorded?
+- models: do the models equal the head schema (no model change without a script)?
+- pending: which scripts are not applied yet (exit 3 when that is all there is)?
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from autodiff import versiontable
+from autodiff.database import Database
+from autodiff.dialects import dialect_for
+from autodiff.drift import CATEGORIES, Finding, Sides, differences
+from autodiff.errors import AutodiffError, ConnectionFailed
+from autodiff.model import Schema
+from autodiff.scripts import Script, discover
+
+JSON_FORMAT_VERSION = 1
+_NUMBERED = re.compile(r"^(\d+)-")
+
+
+@dataclass
+class CheckReport:
+    """What ``check`` found; ``exit_code`` follows DESIGN section 5."""
+
+    database: str
+    version: int
+    head: int
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if not self.findings:
+            return 0
+        if all(f.category == "pending" for f in self.findings):
+            return 3
+        return 1
+
+    @property
+    def status(self) -> str:
+        return {0: "clean", 1: "problems", 3: "pending"}[self.exit_code]
+
+    def by_category(self, category: str) -> list[Finding]:
+        return [f for f in self.findings if f.category == category]
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """Everything one ``check`` needs."""
+
+    db: Database
+    migrations: Path
+    models: str | None = None
+    base_dir: Path = Path(".")
+    ignore: tuple[str, ...] = ()
+    use_cache: bool = True
+    out: TextIO | None = None
+
+    def say(self, text: str) -> None:
+        if self.out is not None:
+            self.out.write(text + "\n")
+            self.out.flush()
+
+
+def check(req: CheckRequest) -> CheckReport:
+    """Run every check; raises only for trouble (exit 2), never for findings."""
+    duplicates = _duplicate_numbers(req.migrations)
+    if duplicates:  # nothing else can be trusted until the numbering is fixed
+        return CheckReport(req.db.display, 0, 0, duplicates,
+                           ["drift, models and pending: the numbering must be fixed first"])
+    scripts = discover(req.migrations)
+    applied = _applied(req.db)
+    report = CheckReport(req.db.display, applied[-1].version if applied else 0,
+                         scripts[-1].version if scripts else 0)
+    report.findings += [Finding("integrity", "script", "", p.message, p.hint)
+                        for p in versiontable.problems(scripts, applied)]
+    report.findings += _sum_findings(req.migrations, scripts, report)
+    if any(f.category == "integrity" for f in report.findings):
+        report.skipped.append("drift: the applied scripts do not match the version table")
+    else:
+        report.findings += _drift(req, scripts, applied)
+    if req.models:
+        report.findings += _models(req, scripts)
+    else:
+        report.skipped.append("models: no models configured")
+    report.findings += [Finding("pending", "script", s.name, "not applied yet")
+                        for s in versiontable.pending(scripts, applied)
+                        if s.version > report.version]
+    return report
+
+
+def _duplicate_numbers(folder: Path) -> list[Finding]:
+    if not folder.is_dir():
+        return []  # discover() reports the missing folder as trouble
+    by_number: dict[int, list[str]] = {}
+    for path in sorted(folder.iterdir()):
+        match = _NUMBERED.match(path.name)
+        if match:
+            by_number.setdefault(int(match[1]), []).append(path.name)
+    return [Finding("integrity", "scripts", " and ".join(names),
+                    f"{len(names)} scripts have number {number}",
+                    "renumber the later one (autodiff rebase does it on a branch)")
+            for number, names in sorted(by_number.items()) if len(names) > 1]
+
+
+def _applied(db: Database) -> list[versiontable.Applied]:
+    dialect = dialect_for(db)
+    if not dialect.database_exists(db):
+        raise ConnectionFailed(f"database does not exist: {db.display}",
+                               hint="run `autodiff upgrade` to create it")
+    conn = dialect.connect(db)
+    try:
+        if not versiontable.exists(dialect, conn):
+            raise AutodiffError(f"{db.display} is not managed by autodiff",
+                                 hint="adopt it with `autodiff enroll`")
+        return versiontable.read(dialect, conn)
+    finally:
+        conn.close()
+
+
+def _sum_findings(folder: Path, scripts: list[Script], report: CheckReport) -> list[Finding]:
+    from autodiff.sumfile import sum_status
+
+    status = sum_status(folder, scripts)
+    if status.state == "missing":  # a project that never opted in is not broken
+        report.skipped.append(f"autodiff.sum: {status.message} ({status.hint})")
+        return []
+    if status.current:
+        return []
+    return [Finding("sum", "file", "autodiff.sum", status.message, status.hint)]
+
+
+def _drift(req: CheckRequest, scripts: list[Script],
+           applied: list[versiontable.Applied]) -> list[Finding]:
+    done = {row.version for row in applied}
+    recorded = [s for s in scripts if s.version in done]
+    req.say(f"Replaying the {len(recorded)} applied script(s) into a scratch database")
+    return drift_of(req.db, recorded, req.ignore, req.use_cache)
+
+
+def drift_of(db: Database, recorded: list[Script], ignore: tuple[str, ...] = (),
+             use_cache: bool = True) -> list[Finding]:
+    """How the live ``db`` differs from the replay of the scripts it recorded."""
+    from autodiff.head import head_schema
+    from autodiff.introspect import introspect
+
+    expected = without_ignored(head_schema(db, recorded, use_cache), ignore)
+    actual = without_ignored(introspect(db), ignore)
+    return differences(expected, actual, Sides("migrations", "database"), "drift")
+
+
+def live_drift(db: Database, scripts: list[Script], ignore: tuple[str, ...] = (),
+               use_cache: bool = True) -> list[Finding]:
+    """Drift of ``db`` if it exists, is managed and its scripts are intact; else nothing."""
+    dialect = dialect_for(db)
+    if not dialect.database_exists(db):
+        return []
+    conn = dialect.connect(db)
+    try:
+        applied = versiontable.read(dialect, conn) if versiontable.exists(dialect, conn) \
+            else None
+    finally:
+        conn.close()
+    if not applied or versiontable.problems(scripts, applied):
+        return []
+    done = {row.version for row in applied}
+    return drift_of(db, [s for s in scripts if s.version in done], ignore, use_cache)
+
+
+def _models(req: CheckRequest, scripts: list[Script]) -> list[Finding]:
+    from autodiff.generate import _managed_parts as managed_parts
+    from autodiff.generate import target_flavor
+    from autodiff.head import head_schema
+    from autodiff.sqla import load_models, schema_from_metadata
+
+    assert req.models is not None
+    metadata = load_models(req.models, req.base_dir)
+    desired = schema_from_metadata(metadata, req.db.dialect, flavor=target_flavor(req.db))
+    head = head_schema(req.db, scripts, req.use_cache)
+    head, desired = managed_parts(head, desired, req.ignore)
+    found = differences(head, desired, Sides("migrations", "models"), "models")
+    hint = "run `autodiff generate -m MESSAGE` to write the missing script"
+    return [replace(f, hint=hint) for f in found]
+
+
+def without_ignored(schema: Schema, ignore: tuple[str, ...]) -> Schema:
+    names = {t.name for t in schema.tables
+             if any(fnmatch.fnmatchcase(t.name, p) for p in ignore)}
+    return schema.without_tables(names) if names else schema
+
+
+# -- output ----------------------------------------------------------------------------
+
+_HEADINGS = {
+    "integrity": "integrity (scripts and version table disagree)",
+    "drift": "drift (the database was changed outside migrations)",
+    "models": "models (changed without a migration script)",
+    "sum": "autodiff.sum",
+    "pending": "pending (not applied yet)",
+}
+
+
+def render(report: CheckReport, fmt: str) -> str:
+    """The report as ``text``, ``json`` or ``markdown``."""
+    return {"text": _text, "json": _json, "markdown": _markdown}[fmt](report)
+
+
+def _summary(report: CheckReport) -> str:
+    if report.exit_code == 0:
+        return "clean: database, migrations and models agree"
+    if report.exit_code == 3:
+        return f"only pending scripts: {len(report.findings)} not applied yet"
+    problems = [f for f in report.findings if f.category != "pending"]
+    return f"{len(problems)} problem(s) found"
+
+
+def _text(report: CheckReport) -> str:
+    lines = [f"autodiff check: {report.database} at version {report.version}, "
+             f"head {report.head}"]
+    for category in CATEGORIES:
+        found = report.by_category(category)
+        if not found:
+            continue
+        lines.append(f"{_HEADINGS[category]}:")
+        lines += [f"  {f.line()}" for f in found]
+        hints = sorted({f.hint for f in found if f.hint})
+        lines += [f"  hint: {h}" for h in hints]
+    lines += [f"not checked: {s}" for s in report.skipped]
+    lines.append(_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _json(report: CheckReport) -> str:
+    payload: dict[str, Any] = {
+        "format": JSON_FORMAT_VERSION,
+        "database": report.database,
+        "version": report.version,
+        "head": report.head,
+        "status": report.status,
+        "exit_code": report.exit_code,
+        "findings": [f.to_dict() for f in report.findings],
+        "not_checked": report.skipped,
+    }
+    return json.dumps(payload, indent=2, sort_keys=True) + "\n"
+
+
+def _markdown(report: CheckReport) -> str:
+    mark = {0: "✅", 1: "❌", 3: "⏳"}[report.exit_code]
+    lines = [f"### {mark} autodiff check: {_summary(report)}", "",
+             f"`{report.database}` at version {report.version}, head {report.head}.", ""]
+    for category in CATEGORIES:
+        found = report.by_category(category)
+        if not found:
+            continue
+        lines += [f"**{_HEADINGS[category]}**", ""]
+        lines += [f"- `{f.object} {f.name}`: {f.message}" if f.name else
+                  f"- {f.object}: {f.message}" for f in found]
+        lines.append("")
+    if report.skipped:
+        lines += [f"_Not checked: {s}._" for s in report.skipped] + [""]
+    return "\n".join(lines)
+
