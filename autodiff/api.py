@@ -25,8 +25,13 @@ from autodiff.runner import DEFAULT_LOCK_TIMEOUT, RunResult, session
 from autodiff.scripts import Script
 
 if TYPE_CHECKING:
+    from autodiff.check import CheckReport
     from autodiff.diff import Renames
+    from autodiff.downgrade import Downgraded
+    from autodiff.enroll import Enrolled
     from autodiff.generate import Generated
+    from autodiff.rebase import Rebased
+    from autodiff.sources import SchemaDiff
 
 
 def _database(db: Database | str | Path) -> Database:
@@ -247,3 +252,103 @@ def snapshot(db: Database | str | Path) -> Schema:
     from autodiff.introspect import introspect
 
     return introspect(_database(db))
+
+
+def check(db: Database | str | Path, migrations_dir: Path, models: str | None = None, *,
+          base_dir: Path | None = None, ignore: tuple[str, ...] = (), use_cache: bool = True,
+          out: TextIO | None = None) -> CheckReport:
+    """The CI gate: integrity, drift, models and pending scripts (see ``autodiff.check``).
+
+    Findings are returned, not raised: ``report.exit_code`` is 0, 1 or 3. Trouble (no
+    database, bad config) raises an ``AutodiffError`` with exit code 2.
+    """
+    from autodiff.check import CheckRequest
+    from autodiff.check import check as run
+
+    return run(CheckRequest(_database(db), Path(migrations_dir), models,
+                            base_dir or Path.cwd(), ignore, use_cache, out))
+
+
+def schema_diff(source: str, target: str, *, dialect: str | None = None,
+                dev_db: str | None = None, base_dir: Path | None = None,
+                ignore: tuple[str, ...] = (), use_cache: bool = True) -> SchemaDiff:
+    """Compare two schemas of any kind (database, models, snapshot, migrations folder).
+
+    ``result.sql()`` takes ``source`` to ``target``; ``result.findings`` say what differs.
+    """
+    from autodiff.sources import context_for, diff_sources, parse_source
+
+    base = base_dir or Path.cwd()
+    sides = [parse_source(source, base), parse_source(target, base)]
+    ctx = context_for(sides, dialect, dev_db, base, use_cache)
+    return diff_sources(sides[0], sides[1], ctx, ignore)
+
+
+def rebase(migrations_dir: Path, db: Database | str | Path | None = None,
+           models: str | None = None, *, onto: str | None = None,
+           base_dir: Path | None = None, ignore: tuple[str, ...] = (), dry_run: bool = False,
+           sum_only: bool = False, out: TextIO | None = None) -> Rebased:
+    """Number this branch's new scripts after ``onto``'s and rewrite the sum (``autodiff.rebase``).
+
+    ``sum_only`` rewrites ``autodiff.sum`` from the scripts and does nothing else (no git).
+    """
+    from autodiff.rebase import Rebased as Result
+    from autodiff.rebase import Request as RebaseRequest
+    from autodiff.rebase import rebase as run
+    from autodiff.sumfile import refresh_sum
+
+    folder = Path(migrations_dir)
+    if sum_only:
+        return Result("", 0, [], sum_path=refresh_sum(folder))
+    return run(RebaseRequest(folder, None if db is None else _database(db), models,
+                             base_dir or Path.cwd(), ignore, onto, dry_run, out))
+
+
+def downgrade(db: Database | str | Path, migrations_dir: Path, to: int, *, yes: bool = False,
+              sql: bool = False, ignore: tuple[str, ...] = (), use_cache: bool = True,
+              lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+              out: TextIO | None = None) -> Downgraded:
+    """Return the schema to version ``to`` (see ``autodiff.downgrade``).
+
+    The plan (written to ``out``) diffs the live schema with the replay of scripts up to
+    ``to``. ``sql`` plans only (``result.plan``); a plan that can lose data needs ``yes``.
+    """
+    from autodiff.downgrade import DowngradeRequest
+    from autodiff.downgrade import downgrade as run
+
+    return run(DowngradeRequest(_database(db), Path(migrations_dir), to, yes, sql, ignore,
+                                use_cache, lock_timeout, out))
+
+
+if TYPE_CHECKING:
+    from autodiff.review import Review
+
+
+def review(db: Database | str | Path, migrations_dir: Path, base: str | None = None,
+           replay: bool = True, use_cache: bool = True) -> Review:
+    """The scripts added or changed since git revision ``base`` (default: the merge base with
+    the main branch), in words with warnings; ``.markdown`` is ready for a pull request.
+
+    ``replay`` replays the earlier scripts into a scratch database of ``db``'s dialect to
+    learn the old column types (a narrowing type change needs them).
+    """
+    from autodiff.review import review as review_scripts
+
+    return review_scripts(_database(db), Path(migrations_dir), base, replay, use_cache)
+
+
+def enroll(db: Database | str | Path, migrations_dir: Path, *, version: int | None = None,
+           ignore: tuple[str, ...] = (), dry_run: bool = False,
+           out: TextIO | None = None) -> Enrolled:
+    """Adopt an unmanaged database: verify which version it is, then mark it (DESIGN §6).
+
+    With no scripts, writes ``0001-initialize.sql`` from the live schema and marks version 1
+    once a fresh database built from it has the same schema. fastmigrate's ``_meta`` and
+    Alembic's ``alembic_version`` are adopted (``version`` names the script matching the
+    Alembic revision). Raises ``EnrollRefused`` (exit 1) when nothing verifies.
+    """
+    from autodiff.enroll import EnrollRequest
+    from autodiff.enroll import enroll as run
+
+    return run(EnrollRequest(_database(db), Path(migrations_dir), version, ignore, dry_run,
+                             out))

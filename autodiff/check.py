@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,10 +23,9 @@ from autodiff.dialects import dialect_for
 from autodiff.drift import CATEGORIES, Finding, Sides, differences
 from autodiff.errors import AutodiffError, ConnectionFailed
 from autodiff.model import Schema
-from autodiff.scripts import Script, discover
+from autodiff.scripts import Script, discover, scan
 
 JSON_FORMAT_VERSION = 1
-_NUMBERED = re.compile(r"^(\d+)-")
 
 
 @dataclass
@@ -67,6 +65,8 @@ class CheckRequest:
     ignore: tuple[str, ...] = ()
     use_cache: bool = True
     out: TextIO | None = None
+    #: Replays already made in this check: at head, drift and models share one.
+    heads: dict[tuple[str, ...], Schema] = field(default_factory=dict, compare=False)
 
     def say(self, text: str) -> None:
         if self.out is not None:
@@ -77,11 +77,13 @@ class CheckRequest:
 def check(req: CheckRequest) -> CheckReport:
     """Run every check; raises only for trouble (exit 2), never for findings."""
     duplicates = _duplicate_numbers(req.migrations)
+    applied = _applied(req.db)
     if duplicates:  # nothing else can be trusted until the numbering is fixed
-        return CheckReport(req.db.display, 0, 0, duplicates,
+        listed = scan(req.migrations)
+        return CheckReport(req.db.display, applied[-1].version if applied else 0,
+                           listed[-1].version if listed else 0, duplicates,
                            ["drift, models and pending: the numbering must be fixed first"])
     scripts = discover(req.migrations)
-    applied = _applied(req.db)
     report = CheckReport(req.db.display, applied[-1].version if applied else 0,
                          scripts[-1].version if scripts else 0)
     report.findings += [Finding("integrity", "script", "", p.message, p.hint)
@@ -105,10 +107,8 @@ def _duplicate_numbers(folder: Path) -> list[Finding]:
     if not folder.is_dir():
         return []  # discover() reports the missing folder as trouble
     by_number: dict[int, list[str]] = {}
-    for path in sorted(folder.iterdir()):
-        match = _NUMBERED.match(path.name)
-        if match:
-            by_number.setdefault(int(match[1]), []).append(path.name)
+    for script in scan(folder):
+        by_number.setdefault(script.version, []).append(script.name)
     return [Finding("integrity", "scripts", " and ".join(names),
                     f"{len(names)} scripts have number {number}",
                     "renumber the later one (autodiff rebase does it on a branch)")
@@ -146,17 +146,24 @@ def _drift(req: CheckRequest, scripts: list[Script],
            applied: list[versiontable.Applied]) -> list[Finding]:
     done = {row.version for row in applied}
     recorded = [s for s in scripts if s.version in done]
-    req.say(f"Replaying the {len(recorded)} applied script(s) into a scratch database")
-    return drift_of(req.db, recorded, req.ignore, req.use_cache)
+    return drift_of(req.db, _replayed(req, recorded), req.ignore)
 
 
-def drift_of(db: Database, recorded: list[Script], ignore: tuple[str, ...] = (),
-             use_cache: bool = True) -> list[Finding]:
-    """How the live ``db`` differs from the replay of the scripts it recorded."""
+def _replayed(req: CheckRequest, scripts: list[Script]) -> Schema:
     from autodiff.head import head_schema
+
+    key = tuple(f"{s.name}\0{s.checksum}" for s in scripts)
+    if key not in req.heads:
+        req.say(f"Replaying {len(scripts)} script(s) into a scratch database")
+        req.heads[key] = head_schema(req.db, scripts, req.use_cache)
+    return req.heads[key]
+
+
+def drift_of(db: Database, expected: Schema, ignore: tuple[str, ...] = ()) -> list[Finding]:
+    """How the live ``db`` differs from ``expected``, the replay of its recorded scripts."""
     from autodiff.introspect import introspect
 
-    expected = without_ignored(head_schema(db, recorded, use_cache), ignore)
+    expected = without_ignored(expected, ignore)
     actual = without_ignored(introspect(db), ignore)
     return differences(expected, actual, Sides("migrations", "database"), "drift")
 
@@ -175,21 +182,22 @@ def live_drift(db: Database, scripts: list[Script], ignore: tuple[str, ...] = ()
         conn.close()
     if not applied or versiontable.problems(scripts, applied):
         return []
+    from autodiff.head import head_schema
+
     done = {row.version for row in applied}
-    return drift_of(db, [s for s in scripts if s.version in done], ignore, use_cache)
+    recorded = [s for s in scripts if s.version in done]
+    return drift_of(db, head_schema(db, recorded, use_cache), ignore)
 
 
 def _models(req: CheckRequest, scripts: list[Script]) -> list[Finding]:
     from autodiff.generate import _managed_parts as managed_parts
     from autodiff.generate import target_flavor
-    from autodiff.head import head_schema
     from autodiff.sqla import load_models, schema_from_metadata
 
     assert req.models is not None
     metadata = load_models(req.models, req.base_dir)
     desired = schema_from_metadata(metadata, req.db.dialect, flavor=target_flavor(req.db))
-    head = head_schema(req.db, scripts, req.use_cache)
-    head, desired = managed_parts(head, desired, req.ignore)
+    head, desired = managed_parts(_replayed(req, scripts), desired, req.ignore)
     found = differences(head, desired, Sides("migrations", "models"), "models")
     hint = "run `autodiff generate -m MESSAGE` to write the missing script"
     return [replace(f, hint=hint) for f in found]

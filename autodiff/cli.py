@@ -127,6 +127,8 @@ def _echo_generated(result: Generated, sql: bool) -> None:
     from autodiff.generate import describe_ops
 
     out_err = sql  # with --sql the script alone goes to stdout
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for note in result.notes:
         click.echo(f"note: {note}", err=out_err)
     if not result.ops:
@@ -183,6 +185,157 @@ def backup(settings: Settings, destination: Path | None) -> None:
 def snapshot(settings: Settings) -> None:
     """Print the live schema as the stable JSON snapshot."""
     click.echo(api.snapshot(settings.database()).to_json(), nl=False)
+
+
+@cli.command()
+@common_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="Report format.")
+@click.option("--no-cache", is_flag=True, help="Replay the migrations even if cached.")
+def check(settings: Settings, fmt: str, no_cache: bool) -> None:
+    """CI gate: exit 1 on drift, models without a script or broken scripts; 3 if only pending.
+
+    Exit codes: 0 clean, 1 problems found, 2 trouble (config, connection), 3 the only
+    finding is scripts not applied yet.
+    """
+    report = api.check(settings.database(), settings.migrations, settings.models,
+                       base_dir=settings.models_base, ignore=settings.ignore,
+                       use_cache=not no_cache)
+    from autodiff.check import render
+
+    click.echo(render(report, fmt), nl=False)
+    sys.exit(report.exit_code)
+
+
+@cli.command(name="diff")
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="TO")
+@click.option("--format", "fmt", type=click.Choice(["sql", "text", "json"]), default="sql",
+              show_default=True, help="Print the SQL from FROM to TO, the differences, or JSON.")
+@click.option("--dialect", type=click.Choice(["sqlite", "postgresql", "mysql"]),
+              help="Dialect for sides that have none (models, migrations).")
+@click.option("--dev-db", help="A server to replay migrations on (a scratch database is "
+                               "created there and dropped).")
+@click.option("--no-cache", is_flag=True, help="Replay migrations even if cached.")
+def diff_command(source: str, target: str, fmt: str, dialect: str | None, dev_db: str | None,
+                 no_cache: bool) -> None:
+    """Compare two schemas; exit 0 same, 1 different.
+
+    \b
+    FROM and TO are each one of:
+      app.db, postgresql://...   a database (introspected)
+      models:pkg.module:Base     SQLAlchemy models
+      schema.json                a snapshot (autodiff snapshot > schema.json)
+      migrations, migrations@3   a migrations folder at its head, or at version 3
+    """
+    settings = load_settings()
+    result = api.schema_diff(source, target, dialect=dialect, dev_db=dev_db,
+                             ignore=settings.ignore, use_cache=not no_cache)
+    from autodiff.sources import render_diff
+
+    click.echo(render_diff(result, fmt), nl=False)
+    sys.exit(0 if result.same else 1)
+
+
+@cli.command()
+@common_options
+@click.option("--onto", metavar="REV", help="The branch to follow (default: origin/HEAD, "
+                                             "origin/main, origin/master, main or master).")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@click.option("--sum-only", is_flag=True, help="Only rewrite autodiff.sum from the scripts.")
+def rebase(settings: Settings, onto: str | None, dry_run: bool, sum_only: bool) -> None:
+    """Number this branch's new scripts after main's; regenerate those that no longer apply."""
+    result = api.rebase(settings.migrations, settings.database() if settings.db else None,
+                        settings.models, onto=onto, base_dir=settings.models_base,
+                        ignore=settings.ignore, dry_run=dry_run, sum_only=sum_only,
+                        out=sys.stderr)
+    if dry_run:
+        click.echo("Plan (--dry-run, nothing changed):")
+    if not sum_only:
+        for line in result.lines():
+            click.echo(("  " if dry_run else "") + line)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if result.sum_path is not None:
+        click.echo(f"Wrote {result.sum_path}")
+
+
+@cli.command()
+@common_options
+@click.option("--to", "to", type=int, required=True,
+              help="The version to return to: a script's number, or 0 for empty.")
+@click.option("--yes", is_flag=True, help="Allow steps that can lose data.")
+@click.option("--sql", is_flag=True, help="Print the downgrade's SQL; change nothing.")
+@click.option("--no-cache", is_flag=True, help="Replay the migrations even if cached.")
+@click.option("--lock-timeout", type=float, default=DEFAULT_LOCK_TIMEOUT, show_default=True,
+              help="Seconds to wait for another run's lock.")
+def downgrade(settings: Settings, to: int, yes: bool, sql: bool, no_cache: bool,
+              lock_timeout: float) -> None:
+    """Return the schema to version N: the live schema diffed with the replay up to N.
+
+    Steps that can lose data need --yes (without it: the plan is shown, nothing runs,
+    exit 2). The scripts above N are forgotten, so `upgrade` applies them again.
+    """
+    result = api.downgrade(settings.database(), settings.migrations, to, yes=yes, sql=sql,
+                           ignore=settings.ignore, use_cache=not no_cache,
+                           lock_timeout=lock_timeout, out=sys.stderr if sql else sys.stdout)
+    if sql:
+        click.echo(result.plan.sql(), nl=False)
+
+
+@cli.command()
+@common_options
+@click.option("--base", help="Git revision to compare with (default: the merge base of HEAD "
+                             "with origin/HEAD, origin/main, origin/master, main or master).")
+@click.option("--fail-on", "fail_on", multiple=True,
+              type=click.Choice(["destructive", "rewrite", "lock", "any"]),
+              help="Exit 1 when a warning of this kind is found. Repeatable.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the Markdown to FILE instead of stdout.")
+@click.option("--no-replay", is_flag=True,
+              help="Do not replay earlier scripts to learn old column types.")
+@click.option("--no-cache", is_flag=True, help="Replay the migrations even if cached.")
+def review(settings: Settings, base: str | None, fail_on: tuple[str, ...],
+           output: Path | None, no_replay: bool, no_cache: bool) -> None:
+    """Markdown summary of the scripts added since a git revision, for a pull request."""
+    result = api.review(settings.database(), settings.migrations, base,
+                        replay=not no_replay, use_cache=not no_cache)
+    if output is None:
+        click.echo(result.markdown, nl=False)
+    else:
+        try:
+            output.write_text(result.markdown, encoding="utf-8")
+        except OSError as exc:
+            raise AutodiffError(f"cannot write {output}: {exc.strerror or exc}") from None
+        click.echo(f"Wrote {output}", err=True)
+    failing = result.failing(fail_on)
+    if failing:
+        click.echo(f"review: {len(failing)} warning(s) matching --fail-on "
+                   f"{','.join(fail_on)}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@common_options
+@click.option("--version", "version", type=click.IntRange(min=1),
+              help="Claim this script's version (verified before it is marked).")
+@click.option("--dry-run", is_flag=True, help="Verify and report; write and mark nothing.")
+def enroll(settings: Settings, version: int | None, dry_run: bool) -> None:
+    """Adopt an existing database: verify which version it is, then mark it.
+
+    \b
+    No scripts yet: writes 0001-initialize.sql from the database, proves a fresh
+    database built from it is the same, and marks the database as version 1.
+    Scripts: marks the version whose replayed schema equals the database's.
+    fastmigrate (_meta) and Alembic (alembic_version, with --version N) are adopted.
+    Exit codes: 0 enrolled, 1 no version matches (the differences are shown), 2 trouble.
+    """
+    from autodiff.enroll import summary
+
+    result = api.enroll(settings.database(), settings.migrations, version=version,
+                        ignore=settings.ignore, dry_run=dry_run, out=sys.stdout)
+    for line in summary(result):
+        click.echo(line)
 
 
 def main() -> None:

@@ -122,3 +122,12 @@ def write_sum(folder: Path, scripts: list[Script]) -> Path:
     path = folder / SUM_FILE
     path.write_text(sum_line(scripts), encoding="utf-8")
     return path
+
+
+def scan(folder: Path) -> list[Script]:
+    """Every script file in ``folder`` by (number, name), duplicate numbers allowed.
+
+    For tools that repair numbering (``autodiff rebase``): ``discover`` refuses duplicates.
+    """
+    found = [_read_script(path) for path in folder.iterdir() if path.name[:1].isdigit()]
+    return sorted(found, key=lambda s: (s.version, s.name))

@@ -152,6 +152,7 @@ def test_duplicate_numbers_are_named(empty_db: Database, tmp_path: Path) -> None
     code, out = check(tmp_path)
     assert code == 1, out
     assert "scripts 0003-names.sql and 0003-other.sql: 2 scripts have number 3" in out
+    assert "at version 3, head 3" in out
 
 
 def test_a_late_merged_script_is_named(empty_db: Database, tmp_path: Path) -> None:
