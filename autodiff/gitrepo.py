@@ -1,4 +1,4 @@
-"""The few git questions ``autodiff rebase`` asks, through the ``git`` command itself.
+"""The few git questions ``rebase`` and ``review`` ask, through the ``git`` command itself.
 
 Plumbing commands with ``-z`` output, so file names are never re-parsed from prose;
 every failure becomes one line naming the git command, never a traceback.
@@ -35,8 +35,8 @@ class Git:
         proc = _run(["rev-parse", "--show-toplevel"], folder)
         if proc.returncode != 0:
             raise GitError(f"not a git repository: {folder}",
-                           hint="rebase renumbers against a git branch; "
-                                "`autodiff rebase --sum-only` just rewrites the sum")
+                           hint="rebase and review compare with a git revision "
+                                "(`autodiff rebase --sum-only` needs no git)")
         return cls(Path(proc.stdout.decode().strip()))
 
     def run(self, *args: str, stdin: bytes | None = None) -> bytes:
@@ -61,10 +61,24 @@ class Git:
             if proc.returncode == 0:
                 return name
         if onto:
-            raise GitError(f"unknown revision: {onto}",
+            raise GitError(f"unknown git revision: {onto}",
                            hint="pass a branch, tag or commit that exists, e.g. --onto main")
         raise GitError("no main branch found (tried " + ", ".join(DEFAULT_BRANCHES) + ")",
                        hint="pass --onto REV")
+
+    def merge_base(self, rev: str) -> str:
+        """The commit where HEAD and ``rev`` diverged."""
+        proc = _run(["merge-base", "HEAD", rev], self.top)
+        if proc.returncode != 0:
+            raise GitError(f"no merge base of HEAD and {rev}",
+                           hint="commit first, or pass the revision to compare with")
+        return proc.stdout.decode().strip()
+
+    def untracked(self, rel: Path) -> list[str]:
+        """Names of the files directly in ``rel`` git does not track (and does not ignore)."""
+        out = self.run("ls-files", "--others", "--exclude-standard", "-z", "--",
+                       rel.as_posix())
+        return [Path(p).name for p in out.decode().split("\0") if p and Path(p).parent == rel]
 
     def tree_scripts(self, rev: str, rel: Path) -> dict[str, str]:
         """File name -> blob id of the files directly in ``rel`` at ``rev``."""

@@ -11,20 +11,19 @@ The old column types some rules need come from replaying the scripts before each
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from functools import cached_property, partial
 from pathlib import Path
 
 from autodiff.database import Database
-from autodiff.errors import AutodiffError, ConfigError
+from autodiff.errors import AutodiffError
+from autodiff.gitrepo import Git
 from autodiff.lint import EDITED, FAILS, Change, Finding, lint_sql
 from autodiff.model import Schema
 from autodiff.safety import DESTRUCTIVE, LOCK, REWRITE
 from autodiff.scripts import Script, discover
 
-MAIN_BRANCHES = ("origin/HEAD", "origin/main", "origin/master", "main", "master")
 #: --fail-on choice -> the families it fails on.
 FAIL_ON = {"destructive": {DESTRUCTIVE}, "rewrite": {REWRITE}, "lock": {LOCK},
            "any": {DESTRUCTIVE, REWRITE, LOCK, FAILS, EDITED}}
@@ -161,57 +160,22 @@ def _replayer(db: Database, scripts: list[Script], use_cache: bool,
 
 
 # -- git -----------------------------------------------------------------------------------
-def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True,
-                              text=True, check=False)
-    except FileNotFoundError:
-        raise ConfigError("git not found: review compares with a git revision",
-                          hint="install git, or run review where git is on PATH") from None
-
-
-def _commit(folder: Path, rev: str) -> str | None:
-    found = _git(folder, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
-    return found.stdout.strip() if found.returncode == 0 else None
-
-
 def resolve_base(folder: Path, base: str | None) -> tuple[str, str]:
-    """(commit, how it was chosen) of the revision to compare with; ConfigError if none."""
-    if not folder.is_dir():
-        discover(folder)  # raises the usual "migrations folder not found"
-    if _git(folder, "rev-parse", "--git-dir").returncode != 0:
-        raise ConfigError(f"not a git repository: {folder}",
-                          hint="review lists the scripts added since a git revision")
+    """(commit, how it was chosen) of the revision to compare with; GitError if none."""
+    git = Git.find(folder)
     if base is not None:
-        sha = _commit(folder, base)
-        if sha is None:
-            raise ConfigError(f"unknown git revision: {base}",
-                              hint="pass a branch, tag or commit, e.g. --base origin/main")
-        return sha, f"--base {base}"
-    main = next((b for b in MAIN_BRANCHES if _commit(folder, b) is not None), None)
-    if main is None:
-        raise ConfigError("no main branch to compare with (tried "
-                          f"{', '.join(MAIN_BRANCHES)})", hint="pass --base REV")
-    merged = _git(folder, "merge-base", "HEAD", main)
-    if merged.returncode != 0:
-        raise ConfigError(f"no merge base of HEAD and {main}",
-                          hint="commit first, or pass --base REV")
-    return merged.stdout.strip(), f"merge base with {main}"
+        return git.resolve(base), f"--base {base}"
+    main = git.resolve(None)
+    return git.merge_base(main), f"merge base with {main}"
 
 
 def changed_scripts(folder: Path, sha: str) -> dict[str, str]:
     """Files directly in ``folder`` added, modified or removed since ``sha``, untracked
     ones included: name -> added / modified / removed."""
-    diff = _git(folder, "diff", "--name-status", "--no-renames", "--relative", "-z", sha,
-                "--", ".")
-    untracked = _git(folder, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
-    for done in (diff, untracked):
-        if done.returncode != 0:
-            raise ConfigError(f"git failed: {done.stderr.strip().splitlines()[-1:]}")
-    fields = diff.stdout.split("\0")
-    found = {path: _STATUS.get(code[:1], "modified")
-             for code, path in zip(fields[::2], fields[1::2], strict=False)}
-    found.update((path, "added") for path in untracked.stdout.split("\0") if path)
+    git = Git.find(folder)
+    rel = git.relative(folder)
+    found = {name: _STATUS.get(code, "modified") for name, code in git.changed(sha, rel).items()}
+    found.update((name, "added") for name in git.untracked(rel))
     return {p: s for p, s in found.items() if _SCRIPT_NAME.match(p)}
 
 

@@ -227,7 +227,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     write(plain / "migrations", "0001-a.sql", "SELECT 1;\n")
     assert "not a git repository" in autodiff(plain, "rebase", code=2).stderr
     repo = start(tmp_path)
-    assert "unknown revision: nope" in autodiff(repo, "rebase", "--onto", "nope", code=2).stderr
+    assert "unknown git revision: nope" in autodiff(repo, "rebase", "--onto", "nope", code=2).stderr
     git(repo, "branch", "-m", "main", "trunk")
     assert "no main branch found" in autodiff(repo, "rebase", code=2).stderr
     git(repo, "branch", "-m", "trunk", "main")

@@ -280,7 +280,7 @@ def test_base_option_and_output_file(repo: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(("setup", "args", "message"), [
     ("plain", (), "error: not a git repository: "),
     ("repo", ("--base", "no-such-rev"), "error: unknown git revision: no-such-rev"),
-    ("no-main", (), "error: no main branch to compare with"),
+    ("no-main", (), "error: no main branch found"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, setup: str, args: tuple[str, ...],
                                           message: str) -> None:
