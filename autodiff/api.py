@@ -25,9 +25,9 @@ from autodiff.runner import DEFAULT_LOCK_TIMEOUT, RunResult, session
 from autodiff.scripts import Script
 
 if TYPE_CHECKING:
-    from autodiff.check import CheckReport
     from autodiff.diff import Renames
     from autodiff.downgrade import Downgraded
+    from autodiff.drift import CheckReport
     from autodiff.enroll import Enrolled
     from autodiff.generate import Generated
     from autodiff.rebase import Rebased
@@ -257,13 +257,13 @@ def snapshot(db: Database | str | Path) -> Schema:
 def check(db: Database | str | Path, migrations_dir: Path, models: str | None = None, *,
           base_dir: Path | None = None, ignore: tuple[str, ...] = (), use_cache: bool = True,
           out: TextIO | None = None) -> CheckReport:
-    """The CI gate: integrity, drift, models and pending scripts (see ``autodiff.check``).
+    """The CI gate: integrity, drift, models and pending scripts (see ``autodiff.drift``).
 
     Findings are returned, not raised: ``report.exit_code`` is 0, 1 or 3. Trouble (no
     database, bad config) raises an ``AutodiffError`` with exit code 2.
     """
-    from autodiff.check import CheckRequest
-    from autodiff.check import check as run
+    from autodiff.drift import CheckRequest
+    from autodiff.drift import check as run
 
     return run(CheckRequest(_database(db), Path(migrations_dir), models,
                             base_dir or Path.cwd(), ignore, use_cache, out))

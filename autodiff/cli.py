@@ -201,7 +201,7 @@ def check(settings: Settings, fmt: str, no_cache: bool) -> None:
     report = api.check(settings.database(), settings.migrations, settings.models,
                        base_dir=settings.models_base, ignore=settings.ignore,
                        use_cache=not no_cache)
-    from autodiff.check import render
+    from autodiff.drift import render
 
     click.echo(render(report, fmt), nl=False)
     sys.exit(report.exit_code)

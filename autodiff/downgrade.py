@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TextIO
 
 from autodiff import versiontable
-from autodiff.check import without_ignored
 from autodiff.database import VERSION_TABLE, Database
 from autodiff.dialects import Dialect, dialect_for
 from autodiff.diff import diff
-from autodiff.drift import Finding, Sides, differences
+from autodiff.drift import without_ignored
 from autodiff.errors import AutodiffError, ConfigError, ConnectionFailed, IntegrityError
+from autodiff.findings import Finding, Sides, differences
 from autodiff.model import Schema
 from autodiff.ops import Op
 from autodiff.plan import plan

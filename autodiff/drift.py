@@ -1,217 +1,282 @@
-"""Object-level differences between two schemas, in words a reviewer can act on.
+"""``autodiff check``: the CI gate (DESIGN section 5).
 
-``differences(expected, actual)`` turns the differ's ops into findings such as
-``column students.last_name: in migrations, missing in database``. It reuses ``diff``
-so its notion of "the same" (types by meaning, unnamed constraints matched by
-definition) is exactly generate's: whatever generate would not change, check does not
-report.
+Four questions, each answered with object-level findings:
+
+- integrity: do the scripts and the version table agree (no edited applied script,
+  no duplicate numbers, no late merge)?
+- drift: does the live database equal the replay of the scripts it recorded?
+- models: do the models equal the head schema (no model change without a script)?
+- pending: which scripts are not applied yet (exit 3 when that is all there is)?
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+import fnmatch
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, TextIO
 
-from autodiff import ops
-from autodiff.diff import diff
-from autodiff.model import Check, Column, ForeignKey, Index, PrimaryKey, Schema, Unique
+from autodiff import versiontable
+from autodiff.database import Database
+from autodiff.dialects import dialect_for
+from autodiff.errors import AutodiffError, ConnectionFailed
+from autodiff.findings import CATEGORIES, Finding, Sides, differences
+from autodiff.model import Schema
+from autodiff.scripts import Script, discover, scan
 
-#: Finding categories, in the order reports list them.
-CATEGORIES = ("integrity", "drift", "models", "sum", "pending")
+JSON_FORMAT_VERSION = 1
+
+
+@dataclass
+class CheckReport:
+    """What ``check`` found; ``exit_code`` follows DESIGN section 5."""
+
+    database: str
+    version: int
+    head: int
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if not self.findings:
+            return 0
+        if all(f.category == "pending" for f in self.findings):
+            return 3
+        return 1
+
+    @property
+    def status(self) -> str:
+        return {0: "clean", 1: "problems", 3: "pending"}[self.exit_code]
+
+    def by_category(self, category: str) -> list[Finding]:
+        return [f for f in self.findings if f.category == category]
 
 
 @dataclass(frozen=True)
-class Finding:
-    """One thing ``check`` (or ``diff``) found: ``<object> <name>: <message>``."""
+class CheckRequest:
+    """Everything one ``check`` needs."""
 
-    category: str
-    object: str
-    name: str
-    message: str
-    hint: str | None = None
+    db: Database
+    migrations: Path
+    models: str | None = None
+    base_dir: Path = Path(".")
+    ignore: tuple[str, ...] = ()
+    use_cache: bool = True
+    out: TextIO | None = None
+    #: Replays already made in this check: at head, drift and models share one.
+    heads: dict[tuple[str, ...], Schema] = field(default_factory=dict, compare=False)
 
-    def line(self) -> str:
-        """The one-line form shown to users."""
-        return f"{self.object} {self.name}: {self.message}" if self.name else \
-            f"{self.object}: {self.message}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON form (see docs/check.md)."""
-        out = {"category": self.category, "object": self.object, "name": self.name,
-               "message": self.message, "line": self.line()}
-        if self.hint:
-            out["hint"] = self.hint
-        return out
+    def say(self, text: str) -> None:
+        if self.out is not None:
+            self.out.write(text + "\n")
+            self.out.flush()
 
 
-@dataclass(frozen=True)
-class Sides:
-    """What the two schemas are called in messages, e.g. migrations / database."""
-
-    expected: str = "migrations"
-    actual: str = "database"
-
-    def missing(self) -> str:
-        return f"in {self.expected}, missing in {self.actual}"
-
-    def extra(self) -> str:
-        return f"in {self.actual}, not in {self.expected}"
-
-    def differs(self, what: str, expected: str, actual: str) -> str:
-        return f"{what} {expected} in {self.expected}, {actual} in {self.actual}"
-
-
-def differences(expected: Schema, actual: Schema, sides: Sides | None = None,
-                category: str = "drift") -> list[Finding]:
-    """How ``actual`` differs from ``expected``, one finding per object, sorted by name."""
-    sides = sides or Sides()
-    found: list[Finding] = []
-    for op in diff(expected, actual):
-        found += _op_findings(op, sides, category)
-    return sorted(_merge_pairs(found, sides),
-                  key=lambda f: (f.name.split(".")[0].split("(")[0], f.object, f.name))
-
-
-def _merge_pairs(found: list[Finding], sides: Sides) -> list[Finding]:
-    # A drop and a create of the same name is one object that differs.
-    pair = {sides.missing(), sides.extra()}
-    keyed: dict[tuple[str, str], list[Finding]] = {}
-    for finding in found:
-        keyed.setdefault((finding.object, finding.name), []).append(finding)
-    out: list[Finding] = []
-    for group in keyed.values():
-        if len(group) == 2 and {f.message for f in group} == pair:
-            first = group[0]
-            out.append(Finding(first.category, first.object, first.name,
-                               f"differs between {sides.expected} and {sides.actual}"))
-        else:
-            out += group
-    return out
+def check(req: CheckRequest) -> CheckReport:
+    """Run every check; raises only for trouble (exit 2), never for findings."""
+    duplicates = _duplicate_numbers(req.migrations)
+    applied = _applied(req.db)
+    if duplicates:  # nothing else can be trusted until the numbering is fixed
+        listed = scan(req.migrations)
+        return CheckReport(req.db.display, applied[-1].version if applied else 0,
+                           listed[-1].version if listed else 0, duplicates,
+                           ["drift, models and pending: the numbering must be fixed first"])
+    scripts = discover(req.migrations)
+    report = CheckReport(req.db.display, applied[-1].version if applied else 0,
+                         scripts[-1].version if scripts else 0)
+    report.findings += [Finding("integrity", "script", "", p.message, p.hint)
+                        for p in versiontable.problems(scripts, applied)]
+    report.findings += _sum_findings(req.migrations, scripts, report)
+    if any(f.category == "integrity" for f in report.findings):
+        report.skipped.append("drift: the applied scripts do not match the version table")
+    else:
+        report.findings += _drift(req, scripts, applied)
+    if req.models:
+        report.findings += _models(req, scripts)
+    else:
+        report.skipped.append("models: no models configured")
+    report.findings += [Finding("pending", "script", s.name, "not applied yet")
+                        for s in versiontable.pending(scripts, applied)
+                        if s.version > report.version]
+    return report
 
 
-def _op_findings(op: ops.Op, sides: Sides, category: str) -> list[Finding]:
-    describe = _DESCRIBERS.get(type(op))
-    if describe is None:  # a kind of op with no object-level wording: its own words
-        return [Finding(category, "schema", "", op.describe())]
-    return [Finding(category, obj, name, message) for obj, name, message in describe(op, sides)]
+def _duplicate_numbers(folder: Path) -> list[Finding]:
+    if not folder.is_dir():
+        return []  # discover() reports the missing folder as trouble
+    by_number: dict[int, list[str]] = {}
+    for script in scan(folder):
+        by_number.setdefault(script.version, []).append(script.name)
+    return [Finding("integrity", "scripts", " and ".join(names),
+                    f"{len(names)} scripts have number {number}",
+                    "renumber the later one (autodiff rebase does it on a branch)")
+            for number, names in sorted(by_number.items()) if len(names) > 1]
 
 
-Found = list[tuple[str, str, str]]
+def _applied(db: Database) -> list[versiontable.Applied]:
+    dialect = dialect_for(db)
+    if not dialect.database_exists(db):
+        raise ConnectionFailed(f"database does not exist: {db.display}",
+                               hint="run `autodiff upgrade` to create it")
+    conn = dialect.connect(db)
+    try:
+        if not versiontable.exists(dialect, conn):
+            raise AutodiffError(f"{db.display} is not managed by autodiff",
+                                 hint="adopt it with `autodiff enroll`")
+        return versiontable.read(dialect, conn)
+    finally:
+        conn.close()
 
 
-def _table(op: Any, sides: Sides) -> Found:
-    present = isinstance(op, ops.CreateTable)
-    return [("table", op.table.name, sides.extra() if present else sides.missing())]
+def _sum_findings(folder: Path, scripts: list[Script], report: CheckReport) -> list[Finding]:
+    from autodiff.sumfile import sum_status
+
+    status = sum_status(folder, scripts)
+    if status.state == "missing":  # a project that never opted in is not broken
+        report.skipped.append(f"autodiff.sum: {status.message} ({status.hint})")
+        return []
+    if status.current:
+        return []
+    return [Finding("sum", "file", "autodiff.sum", status.message, status.hint)]
 
 
-def _column(op: Any, sides: Sides) -> Found:
-    present = isinstance(op, ops.AddColumn)
-    return [("column", f"{op.table}.{op.column.name}",
-             sides.extra() if present else sides.missing())]
+def _drift(req: CheckRequest, scripts: list[Script],
+           applied: list[versiontable.Applied]) -> list[Finding]:
+    done = {row.version for row in applied}
+    recorded = [s for s in scripts if s.version in done]
+    return drift_of(req.db, _replayed(req, recorded), req.ignore)
 
 
-def _alter_column(op: ops.AlterColumn, sides: Sides) -> Found:
-    name = f"{op.table}.{op.current.name}"
-    changes = sorted(op.changes) or ["definition"]
-    return [("column", name, sides.differs(_ATTRIBUTE_WORDS.get(change, change),
-                                            _attribute(op.current, change),
-                                            _attribute(op.desired, change)))
-            for change in changes]
+def _replayed(req: CheckRequest, scripts: list[Script]) -> Schema:
+    from autodiff.head import head_schema
+
+    key = tuple(f"{s.name}\0{s.checksum}" for s in scripts)
+    if key not in req.heads:
+        req.say(f"Replaying {len(scripts)} script(s) into a scratch database")
+        req.heads[key] = head_schema(req.db, scripts, req.use_cache)
+    return req.heads[key]
 
 
-_ATTRIBUTE_WORDS = {"nullable": "nullability", "autoincrement": "autoincrement",
-                    "computed": "generated expression"}
+def drift_of(db: Database, expected: Schema, ignore: tuple[str, ...] = ()) -> list[Finding]:
+    """How the live ``db`` differs from ``expected``, the replay of its recorded scripts."""
+    from autodiff.introspect import introspect
+
+    expected = without_ignored(expected, ignore)
+    actual = without_ignored(introspect(db), ignore)
+    return differences(expected, actual, Sides("migrations", "database"), "drift")
 
 
-def _attribute(column: Column, change: str) -> str:
-    value = getattr(column, change, None)
-    if change == "nullable":
-        return "NULL" if value else "NOT NULL"
-    if change == "computed":
-        return value.expression if value is not None else "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "none" if value is None else str(value)
+def live_drift(db: Database, scripts: list[Script], ignore: tuple[str, ...] = (),
+               use_cache: bool = True) -> list[Finding]:
+    """Drift of ``db`` if it exists, is managed and its scripts are intact; else nothing."""
+    dialect = dialect_for(db)
+    if not dialect.database_exists(db):
+        return []
+    conn = dialect.connect(db)
+    try:
+        applied = versiontable.read(dialect, conn) if versiontable.exists(dialect, conn) \
+            else None
+    finally:
+        conn.close()
+    if not applied or versiontable.problems(scripts, applied):
+        return []
+    from autodiff.head import head_schema
+
+    done = {row.version for row in applied}
+    recorded = [s for s in scripts if s.version in done]
+    return drift_of(db, head_schema(db, recorded, use_cache), ignore)
 
 
-def _columns(names: tuple[str, ...]) -> str:
-    return f"({', '.join(names)})"
+def _models(req: CheckRequest, scripts: list[Script]) -> list[Finding]:
+    from autodiff.generate import _managed_parts as managed_parts
+    from autodiff.generate import target_flavor
+    from autodiff.sqla import load_models, schema_from_metadata
+
+    assert req.models is not None
+    metadata = load_models(req.models, req.base_dir)
+    desired = schema_from_metadata(metadata, req.db.dialect, flavor=target_flavor(req.db))
+    head, desired = managed_parts(_replayed(req, scripts), desired, req.ignore)
+    found = differences(head, desired, Sides("migrations", "models"), "models")
+    hint = "run `autodiff generate -m MESSAGE` to write the missing script"
+    return [replace(f, hint=hint) for f in found]
 
 
-def _primary_key(op: ops.SetPrimaryKey, sides: Sides) -> Found:
-    def shape(pk: PrimaryKey | None) -> str:
-        return _columns(pk.columns) if pk else "none"
-
-    return [("primary key", op.table, sides.differs("", shape(op.current),
-                                                    shape(op.desired)).lstrip())]
+def without_ignored(schema: Schema, ignore: tuple[str, ...]) -> Schema:
+    names = {t.name for t in schema.tables
+             if any(fnmatch.fnmatchcase(t.name, p) for p in ignore)}
+    return schema.without_tables(names) if names else schema
 
 
-def _constraint(kind: str, attr: str, shape: Callable[[Any], str]) -> Callable[..., Found]:
-    def describe(op: Any, sides: Sides) -> Found:
-        obj = getattr(op, attr)
-        present = type(op).__name__.startswith(("Add", "Create"))
-        name = f"{op.table}.{obj.name}" if obj.name else f"{op.table}{shape(obj)}"
-        message = sides.extra() if present else sides.missing()
-        return [(kind, name, message)]
+# -- output ----------------------------------------------------------------------------
 
-    return describe
-
-
-def _index_shape(ix: Index) -> str:
-    return _columns(ix.columns or ix.expressions)
-
-
-def _unique_shape(u: Unique) -> str:
-    return _columns(u.columns)
-
-
-def _fk_shape(fk: ForeignKey) -> str:
-    return f"{_columns(fk.columns)} -> {fk.ref_table}{_columns(fk.ref_columns)}"
-
-
-def _check_shape(c: Check) -> str:
-    return f" ({c.expression})"
-
-
-def _named(kind: str, attr: str) -> Callable[..., Found]:
-    def describe(op: Any, sides: Sides) -> Found:
-        present = type(op).__name__.startswith("Create")
-        return [(kind, getattr(op, attr).name, sides.extra() if present else sides.missing())]
-
-    return describe
-
-
-def _enum_values(op: ops.AddEnumValues, sides: Sides) -> Found:
-    return [("enum", op.enum.name, f"values {', '.join(op.values)} in {sides.actual}, "
-                                   f"not in {sides.expected}")]
-
-
-def _table_comment(op: Any, sides: Sides) -> Found:
-    return [("table", op.table, sides.differs("comment", repr(op.current), repr(op.desired)))]
-
-
-_DESCRIBERS: dict[type, Callable[..., Found]] = {
-    ops.CreateTable: _table,
-    ops.DropTable: _table,
-    ops.AddColumn: _column,
-    ops.DropColumn: _column,
-    ops.AlterColumn: _alter_column,
-    ops.SetPrimaryKey: _primary_key,
-    ops.AddUnique: _constraint("unique", "unique", _unique_shape),
-    ops.DropUnique: _constraint("unique", "unique", _unique_shape),
-    ops.CreateIndex: _constraint("index", "index", _index_shape),
-    ops.DropIndex: _constraint("index", "index", _index_shape),
-    ops.AddForeignKey: _constraint("foreign key", "foreign_key", _fk_shape),
-    ops.DropForeignKey: _constraint("foreign key", "foreign_key", _fk_shape),
-    ops.AddCheck: _constraint("check", "check", _check_shape),
-    ops.DropCheck: _constraint("check", "check", _check_shape),
-    ops.CreateView: _named("view", "view"),
-    ops.DropView: _named("view", "view"),
-    ops.CreateTrigger: _named("trigger", "trigger"),
-    ops.DropTrigger: _named("trigger", "trigger"),
-    ops.CreateEnum: _named("enum", "enum"),
-    ops.DropEnum: _named("enum", "enum"),
-    ops.AddEnumValues: _enum_values,
-    ops.SetTableComment: _table_comment,
+_HEADINGS = {
+    "integrity": "integrity (scripts and version table disagree)",
+    "drift": "drift (the database was changed outside migrations)",
+    "models": "models (changed without a migration script)",
+    "sum": "autodiff.sum",
+    "pending": "pending (not applied yet)",
 }
+
+
+def render(report: CheckReport, fmt: str) -> str:
+    """The report as ``text``, ``json`` or ``markdown``."""
+    return {"text": _text, "json": _json, "markdown": _markdown}[fmt](report)
+
+
+def _summary(report: CheckReport) -> str:
+    if report.exit_code == 0:
+        return "clean: database, migrations and models agree"
+    if report.exit_code == 3:
+        return f"only pending scripts: {len(report.findings)} not applied yet"
+    problems = [f for f in report.findings if f.category != "pending"]
+    return f"{len(problems)} problem(s) found"
+
+
+def _text(report: CheckReport) -> str:
+    lines = [f"autodiff check: {report.database} at version {report.version}, "
+             f"head {report.head}"]
+    for category in CATEGORIES:
+        found = report.by_category(category)
+        if not found:
+            continue
+        lines.append(f"{_HEADINGS[category]}:")
+        lines += [f"  {f.line()}" for f in found]
+        hints = sorted({f.hint for f in found if f.hint})
+        lines += [f"  hint: {h}" for h in hints]
+    lines += [f"not checked: {s}" for s in report.skipped]
+    lines.append(_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _json(report: CheckReport) -> str:
+    payload: dict[str, Any] = {
+        "format": JSON_FORMAT_VERSION,
+        "database": report.database,
+        "version": report.version,
+        "head": report.head,
+        "status": report.status,
+        "exit_code": report.exit_code,
+        "findings": [f.to_dict() for f in report.findings],
+        "not_checked": report.skipped,
+    }
+    return json.dumps(payload, indent=2, sort_keys=True) + "\n"
+
+
+def _markdown(report: CheckReport) -> str:
+    mark = {0: "✅", 1: "❌", 3: "⏳"}[report.exit_code]
+    lines = [f"### {mark} autodiff check: {_summary(report)}", "",
+             f"`{report.database}` at version {report.version}, head {report.head}.", ""]
+    for category in CATEGORIES:
+        found = report.by_category(category)
+        if not found:
+            continue
+        lines += [f"**{_HEADINGS[category]}**", ""]
+        lines += [f"- `{f.object} {f.name}`: {f.message}" if f.name else
+                  f"- {f.object}: {f.message}" for f in found]
+        lines.append("")
+    if report.skipped:
+        lines += [f"_Not checked: {s}._" for s in report.skipped] + [""]
+    return "\n".join(lines)
+

@@ -22,8 +22,8 @@ from typing import TextIO
 from autodiff import __version__, versiontable
 from autodiff.database import Database
 from autodiff.dialects import dialect_for
-from autodiff.drift import Finding, Sides, differences
 from autodiff.errors import AutodiffError, ConfigError, ConnectionFailed, ScriptFailed
+from autodiff.findings import Finding, Sides, differences
 from autodiff.model import Schema
 from autodiff.runner import Session, session
 from autodiff.scripts import SUM_FILE, Script, discover, write_sum

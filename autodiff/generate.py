@@ -63,6 +63,7 @@ class Generated:
     path: Path | None = None
     verified: bool = False
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def generate_empty(migrations: Path, message: str, ext: str) -> Path:
@@ -86,19 +87,22 @@ def generate(req: Request) -> Generated:
     req.say(f"Models: {len(desired.tables)} tables from {req.models}")
     current = _current_schema(req, scripts)
     current, desired = _managed_parts(current, desired, req.ignore)
+    drifted = _drift_warnings(req, scripts)
     renames = _merge(rename_hints(metadata), req.renames)
     _check_renames(renames, current, desired)
     renames, notes = _settle_renames(current, desired, renames, req.ask)
+    current, desired = _managed_parts(current, desired, req.ignore, renames)
     changes = diff(current, desired, renames)
     if not changes:
-        return Generated((), req.db.dialect, notes=notes + ["No changes detected."])
+        return Generated((), req.db.dialect, notes=notes + ["No changes detected."],
+                         warnings=drifted)
     from autodiff.render import render_ops
 
     planned = plan(changes, current, desired)
     rendered = render_ops(planned, req.db.dialect)
     path = next_script_path(req.migrations, scripts, req.message, "sql")
     text = script_text(path.name, req.message, rendered, req.db.dialect, req.models)
-    result = Generated(planned, req.db.dialect, text, notes=notes)
+    result = Generated(planned, req.db.dialect, text, notes=notes, warnings=drifted)
     if req.verify:
         from autodiff.verify import verify_script
 
@@ -119,7 +123,16 @@ def target_flavor(db: Database) -> Flavor:
 
     if db.dialect == "sqlite":
         return Flavor()
-    if dialect_for(db).database_exists(db):
+    dialect = dialect_for(db)
+    if db.dialect == "postgresql":
+        # Only the server's version counts here, the same from any database: one
+        # connection to the server, whether or not db exists yet.
+        conn = dialect.server_connection(db)
+        try:
+            return server_flavor(db, conn)
+        finally:
+            conn.close()
+    if dialect.database_exists(db):
         return server_flavor(db)
     # Not created yet: upgrade will create it as scratch databases are created.
     with scratch_database(db) as scratch:
@@ -136,6 +149,20 @@ def _current_schema(req: Request, scripts: list[Script]) -> Schema:
     return head_schema(req.db, scripts, req.use_cache)
 
 
+def _drift_warnings(req: Request, scripts: list[Script]) -> list[str]:
+    """Say when the database was changed outside migrations: generate ignores that."""
+    if req.from_db:
+        return []  # the live schema is the base here: drift would be diffed into the script
+    from autodiff.drift import live_drift
+
+    found = live_drift(req.db, scripts, req.ignore, req.use_cache)
+    if not found:
+        return []
+    lines = "; ".join(f.line() for f in found[:5]) + ("; ..." if len(found) > 5 else "")
+    return [f"{req.db.display} has drifted from its migrations ({lines}). The script "
+            "is written against the migrations, not the database: run `autodiff check`"]
+
+
 def _live_at_head(req: Request, scripts: list[Script]) -> Schema:
     from autodiff.api import status
     from autodiff.introspect import introspect
@@ -148,9 +175,13 @@ def _live_at_head(req: Request, scripts: list[Script]) -> Schema:
     return introspect(req.db)
 
 
-def _managed_parts(current: Schema, desired: Schema,
-                   ignore: tuple[str, ...]) -> tuple[Schema, Schema]:
-    """Leave out ignored tables; keep what models cannot express (views, triggers, enums)."""
+def _managed_parts(current: Schema, desired: Schema, ignore: tuple[str, ...],
+                   renames: Renames | None = None) -> tuple[Schema, Schema]:
+    """Leave out ignored tables; keep what models cannot express (views, triggers, enums).
+
+    Kept views and triggers are wanted as the database will show them after ``renames``
+    (PostgreSQL and SQLite rewrite them on RENAME; on MySQL the plan creates them again).
+    """
     def ignored(name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in ignore)
 
@@ -158,8 +189,9 @@ def _managed_parts(current: Schema, desired: Schema,
     desired = desired.without_tables({t.name for t in desired.tables if ignored(t.name)})
     declared = {e.name for e in desired.enums}
     kept_enums = tuple(e for e in current.enums if e.name not in declared)
-    desired = replace(desired, views=current.views, enums=desired.enums + kept_enums,
-                      triggers=current.triggers)
+    after = apply_renames(current, renames or Renames())
+    desired = replace(desired, views=after.views, enums=desired.enums + kept_enums,
+                      triggers=after.triggers)
     return current, desired
 
 

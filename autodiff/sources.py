@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autodiff.database import Database, parse_database
-from autodiff.drift import Finding, Sides, differences
 from autodiff.errors import ConfigError, ConnectionFailed
+from autodiff.findings import Finding, Sides, differences
 from autodiff.model import DIALECTS, Schema
 
 _AT_VERSION = re.compile(r"^(?P<folder>.+)@(?P<version>\d+)$")
@@ -198,8 +198,8 @@ class SchemaDiff:
 def diff_sources(source: Source, target: Source, ctx: Context,
                  ignore: tuple[str, ...] = ()) -> SchemaDiff:
     """Compare two sides; the SQL takes ``source``'s schema to ``target``'s."""
-    from autodiff.check import without_ignored
     from autodiff.diff import diff
+    from autodiff.drift import without_ignored
     from autodiff.plan import plan
     from autodiff.render import render_ops
 

@@ -12,7 +12,6 @@ from helpers import execute, py_script, rows, run_cli, tables, write
 
 from autodiff.database import VERSION_TABLE, Database
 from autodiff.dialects import dialect_for
-from autodiff.drift import Finding
 from autodiff.enroll import (
     Enrolled,
     EnrollRefused,
@@ -25,6 +24,7 @@ from autodiff.enroll import (
     summary,
 )
 from autodiff.errors import ConfigError
+from autodiff.findings import Finding
 from autodiff.model import Check, Column, PrimaryKey, Schema, Table
 from autodiff.scripts import Script, checksum
 
