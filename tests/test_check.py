@@ -15,7 +15,7 @@ from helpers import execute, py_script, run_cli, write
 
 from autodiff import api
 from autodiff.database import Database
-from autodiff.drift import Sides, differences
+from autodiff.findings import Sides, differences
 from autodiff.model import Check, Column, ForeignKey, Index, PrimaryKey, Schema, Table
 
 COURSES = ("CREATE TABLE courses (id INTEGER NOT NULL PRIMARY KEY, title VARCHAR(100), "
