@@ -14,9 +14,14 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
 from autodiff import ops
+from autodiff.dialects import dialect_for
 from autodiff.model import Check, Column, ForeignKey, Index, Schema, Table, Unique
+from autodiff.normalize import RULES, normalize_expression
+from autodiff.sqltree import Renaming, rename_in_expression, rename_in_query, rename_in_statement
 
 T = TypeVar("T")
+# A name PostgreSQL prints without quotes (quote_ident), keywords aside.
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,10 @@ def _enum_ops(current: Schema, desired: Schema) -> list[ops.Op]:
 def _rename_ops(current: Schema, renames: Renames) -> list[ops.Op]:
     out: list[ops.Op] = [ops.RenameTable(old, new) for old, new in sorted(renames.tables.items())
                          if current.table(old) is not None]
+    back = {new: old for old, new in renames.tables.items()}
     for (table, old), new in sorted(renames.columns.items()):
-        out.append(ops.RenameColumn(table, old, new))
+        was = current.table(back.get(table, table))
+        out.append(ops.RenameColumn(table, old, new, was.column(old) if was else None))
     return out
 
 
@@ -104,6 +111,8 @@ def diff_table(current: Table, desired: Table) -> list[ops.Op]:
         was = old_cols.get(col_name)
         if was is not None and was != col:
             out.append(ops.AlterColumn(name, was, col, _column_changes(was, col)))
+    if current.comment != desired.comment:
+        out.append(ops.SetTableComment(name, current.comment, desired.comment))
     if _pk_columns(current) != _pk_columns(desired):
         out.append(ops.SetPrimaryKey(name, current.primary_key, desired.primary_key))
     out += [ops.DropColumn(name, c) for n, c in old_cols.items() if n not in new_cols]
@@ -172,24 +181,62 @@ def _names_agree(desired: Any, current: Any) -> bool:
 # -- renames applied to the current side ---------------------------------------------
 
 def apply_renames(schema: Schema, renames: Renames) -> Schema:
-    """``schema`` as it is after the renames: tables, columns and references to them."""
+    """``schema`` as it is after the renames: tables, columns and references to them.
+
+    Views and triggers read as the database shows them after the renames: PostgreSQL
+    and SQLite rewrite them on RENAME, and on MySQL the plan creates them again.
+    """
     if not renames:
         return schema
+    dialect, read = schema.dialect, RULES[schema.dialect].sqlglot
+    # Expressions are normalized SQL (every identifier quoted); views and triggers are
+    # the database's own text.
+    in_expressions = _renaming(dialect, renames, dialect_for(dialect).quote)
+    in_text = _renaming(dialect, renames, _printed_quote(dialect))
     tables = []
     for table in schema.tables:
         new_name = renames.tables.get(table.name, table.name)
         columns = {old: new for (t, old), new in renames.columns.items() if t == new_name}
-        tables.append(_rename_table(table, new_name, columns, renames, schema))
-    return replace(schema, tables=tuple(tables))
+        tables.append(_rename_table(table, new_name, columns, renames, in_expressions, dialect))
+    views = tuple(replace(v, definition=rename_in_query(
+        v.definition, read, in_text, keep_output_names=dialect == "postgresql") or v.definition)
+        for v in schema.views)
+    triggers = tuple(replace(t, table=renames.tables.get(t.table, t.table),
+                             definition=rename_in_statement(t.definition, read, t.table, in_text))
+                     for t in schema.triggers)
+    return replace(schema, tables=tuple(tables), views=views, triggers=triggers)
+
+
+def _renaming(dialect: str, renames: Renames, quote: Callable[[str], str]) -> Renaming:
+    """``renames`` keyed by the tables' names before the renames, for SQL text."""
+    back = {new: old for old, new in renames.tables.items()}
+    columns: dict[str, dict[str, str]] = {}
+    for (table, old), new in renames.columns.items():
+        columns.setdefault(back.get(table, table), {})[old] = new
+    return Renaming(renames.tables, columns, quote, fold=dialect != "postgresql")
+
+
+def _printed_quote(dialect: str) -> Callable[[str], str]:
+    """How the database writes a renamed name into a view or trigger it rewrites."""
+    quote = dialect_for(dialect).quote
+    if dialect == "postgresql":
+        # pg_get_viewdef quotes only names that need it (quote_ident).
+        return lambda name: name if _PLAIN_NAME.fullmatch(name) else quote(name)
+    # SQLite's RENAME writes every reference as the quoted new name (renameEditSql in
+    # alter.c); on MySQL the plan creates views and triggers again, quoted by us.
+    return quote
 
 
 def _rename_table(table: Table, new_name: str, columns: Mapping[str, str], renames: Renames,
-                  schema: Schema) -> Table:
+                  r: Renaming, dialect: str) -> Table:
     def col(name: str) -> str:
         return columns.get(name, name)
 
     def cols(names: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(col(n) for n in names)
+
+    def expr(sql: str) -> str:
+        return _renamed_expression(sql, dialect, table.name, columns, r)
 
     def fk(f: ForeignKey) -> ForeignKey:
         ref = renames.tables.get(f.ref_table, f.ref_table)
@@ -197,21 +244,38 @@ def _rename_table(table: Table, new_name: str, columns: Mapping[str, str], renam
         return replace(f, columns=cols(f.columns), ref_table=ref,
                        ref_columns=tuple(ref_cols.get(c, c) for c in f.ref_columns))
 
+    def column(c: Column) -> Column:
+        computed = c.computed and replace(c.computed, expression=expr(c.computed.expression))
+        return replace(c, name=col(c.name), computed=computed)
+
+    def index(i: Index) -> Index:
+        return replace(i, columns=cols(i.columns), where=i.where and expr(i.where),
+                       expressions=tuple(expr(e) for e in i.expressions))
+
     pk = table.primary_key
     return replace(
-        table, name=new_name,
-        columns=tuple(replace(c, name=col(c.name)) for c in table.columns),
+        table, name=new_name, columns=tuple(column(c) for c in table.columns),
         primary_key=replace(pk, columns=cols(pk.columns)) if pk else None,
         uniques=tuple(replace(u, columns=cols(u.columns)) for u in table.uniques),
-        indexes=tuple(replace(i, columns=cols(i.columns)) for i in table.indexes),
+        indexes=tuple(index(i) for i in table.indexes),
         foreign_keys=tuple(fk(f) for f in table.foreign_keys),
-        checks=tuple(replace(c, expression=_rename_identifiers(c.expression, columns))
-                     for c in table.checks),
+        checks=tuple(replace(c, expression=expr(c.expression)) for c in table.checks),
     )
 
 
+def _renamed_expression(sql: str, dialect: str, table: str, columns: Mapping[str, str],
+                        r: Renaming) -> str:
+    """A normalized expression over ``table``'s columns, renamed and normalized again."""
+    if not columns:
+        return sql
+    renamed = rename_in_expression(sql, RULES[dialect].sqlglot, table, r)
+    if renamed is None:
+        return _rename_identifiers(sql, columns)
+    return sql if renamed == sql else normalize_expression(dialect, renamed)
+
+
 def _rename_identifiers(expression: str, columns: Mapping[str, str]) -> str:
-    # Best effort on normalized expression text: bare and double-quoted identifiers.
+    # Text sqlglot cannot parse: bare and double-quoted identifiers, a best effort.
     for old, new in columns.items():
         expression = re.sub(rf'(?<![\w"]){re.escape(old)}(?![\w"])', new, expression)
         expression = expression.replace(f'"{old}"', f'"{new}"')

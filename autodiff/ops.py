@@ -7,7 +7,7 @@ carry whole objects (not just names) so that a renderer needs nothing else and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from autodiff.model import (
     Check,
@@ -127,11 +127,19 @@ class DropColumn(TableOp):
 
 @dataclass(frozen=True, slots=True)
 class RenameColumn(TableOp):
+    """Rename a column; ``column`` is the column as it is before, where the differ knew it.
+
+    A renderer may need the whole column: MariaDB's JSON check is named after the
+    column, and only a statement that restates the column renames it too.
+    """
+
     old: str
     new: str
+    column: Column | None = field(default=None, compare=False)
 
     def reverse(self) -> Op:
-        return RenameColumn(self.table, self.new, self.old)
+        column = self.column and replace(self.column, name=self.new)
+        return RenameColumn(self.table, self.new, self.old, column)
 
     def describe(self) -> str:
         return f"rename column {self.table}.{self.old} to {self.new}"

@@ -11,20 +11,23 @@ adds the steps a database needs on the way:
 - PostgreSQL views over a column whose type changes are dropped and created again, and
   an enum dropped and created under the same name (values removed or reordered) is one
   ReplaceEnum that converts the columns using it;
-- on SQLite, what ALTER TABLE cannot do becomes the documented 12-step rebuild:
-  https://www.sqlite.org/lang_altertable.html#otheralter
+- MySQL views and triggers that name a renamed table or column are dropped before the
+  renames and created again after them (PostgreSQL and SQLite rewrite them on RENAME);
+- on SQLite, what ALTER TABLE cannot do becomes the documented 12-step rebuild
+  (``plan_sqlite.py``): https://www.sqlite.org/lang_altertable.html#otheralter
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import replace
 
 from autodiff import ops
-from autodiff.depends import mentions, reads_from, table_order, view_order
-from autodiff.diff import Renames, apply_renames
-from autodiff.model import Column, ForeignKey, Index, Schema, Table, Trigger, View
+from autodiff.depends import table_order, view_order
+from autodiff.diff import apply_renames
+from autodiff.model import Column, ForeignKey, Index, Schema, Table
+from autodiff.plan_context import Context, renames_of, untouched, views_reading
+from autodiff.plan_sqlite import sqlite_rebuilds
 
 # Phase of each op type; within a phase the differ's order is kept.
 _PHASES: dict[type[ops.Op], float] = {
@@ -49,25 +52,12 @@ _PHASES: dict[type[ops.Op], float] = {
 _MYSQL_FK_BLOCKING = frozenset({"type", "collation"})
 
 
-@dataclass(frozen=True)
-class _Context:
-    """The two schemas, and the current one as it is once the plan's renames have run."""
-
-    current: Schema
-    renamed: Schema
-    desired: Schema
-
-    @property
-    def dialect(self) -> str:
-        return self.desired.dialect
-
-
 def plan(changes: Iterable[ops.Op], current: Schema, desired: Schema) -> tuple[ops.Op, ...]:
     """``changes`` (from diff) in an order that runs on ``desired.dialect``."""
     steps = list(changes)
-    ctx = _Context(current, apply_renames(current, _renames(steps)), desired)
+    ctx = Context(current, apply_renames(current, renames_of(steps)), desired)
     if ctx.dialect == "sqlite":
-        steps = _sqlite_rebuilds(steps, ctx)
+        steps = sqlite_rebuilds(steps, ctx)
     else:
         steps = _replaced_enums(steps, ctx)
         steps += _bounced_foreign_keys(steps, ctx)
@@ -75,6 +65,7 @@ def plan(changes: Iterable[ops.Op], current: Schema, desired: Schema) -> tuple[o
     steps = _order_tables(steps, ctx)
     if ctx.dialect == "mysql":
         steps += _implicit_foreign_key_indexes(steps, ctx)
+        steps += _mysql_rewritten_by_renames(steps, ctx)
     steps = _order_views(steps, ctx)
     return tuple(sorted(steps, key=lambda op: _phase(op, ctx.dialect)))
 
@@ -91,42 +82,27 @@ def _phase(op: ops.Op, dialect: str) -> float:
     return _PHASES[type(op)]
 
 
-def _renames(steps: Sequence[ops.Op]) -> Renames:
-    return Renames(
-        tables={op.old: op.new for op in steps if isinstance(op, ops.RenameTable)},
-        columns={(op.table, op.old): op.new for op in steps if isinstance(op, ops.RenameColumn)})
 
 
-# -- views and triggers the plan leaves alone ----------------------------------------
+def _mysql_rewritten_by_renames(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
+    """Views and triggers naming a renamed table or column, dropped and created again.
 
-def _kept(current: Iterable[View | Trigger], desired: Iterable[View | Trigger],
-          steps: Sequence[ops.Op]) -> list[View | Trigger]:
-    """Objects the plan leaves alone: the same in both schemas and in no op."""
-    touched = {op.view.name for op in steps if isinstance(op, ops.DropView | ops.CreateView)}
-    touched |= {op.trigger.name for op in steps
-                if isinstance(op, ops.DropTrigger | ops.CreateTrigger)}
-    wanted = set(desired)
-    return [o for o in current if o in wanted and o.name not in touched]
-
-
-def _views_reading(names: set[str], steps: Sequence[ops.Op], ctx: _Context) -> list[View]:
-    """Untouched views that read any of ``names``, and the views that read those, in order."""
-    kept = [v for v in _kept(ctx.current.views, ctx.desired.views, steps)
-            if isinstance(v, View)]
-    names = set(names)
-    found: dict[str, View] = {}
-    grew = True
-    while grew:
-        grew = False
-        for view in kept:
-            if view.name not in found and any(reads_from(view, n, ctx.dialect) for n in names):
-                found[view.name] = view
-                names.add(view.name)
-                grew = True
-    return view_order(found.values(), ctx.dialect)
+    MySQL rewrites neither on RENAME: a view over a renamed column is left invalid and a
+    trigger body fails when it fires. https://mariadb.com/kb/en/rename-table/
+    """
+    views = {v.name: v for v in ctx.current.views}
+    triggers = {t.name: t for t in ctx.current.triggers}
+    out: list[ops.Op] = []
+    for view in untouched(ctx.renamed.views, ctx.desired.views, steps):
+        if views[view.name] != view:
+            out += [ops.DropView(views[view.name]), ops.CreateView(view)]
+    for trigger in untouched(ctx.renamed.triggers, ctx.desired.triggers, steps):
+        if triggers[trigger.name] != trigger:
+            out += [ops.DropTrigger(triggers[trigger.name]), ops.CreateTrigger(trigger)]
+    return out
 
 
-def _order_views(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+def _order_views(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
     """CreateView ops after the views they read; DropView ops the other way round."""
     created = [op.view for op in steps if isinstance(op, ops.CreateView)]
     dropped = [op.view for op in steps if isinstance(op, ops.DropView)]
@@ -137,7 +113,7 @@ def _order_views(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
 
 # -- tables created and dropped ----------------------------------------------------------
 
-def _order_tables(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+def _order_tables(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
     """New tables before the tables that reference them; dropped ones the other way round."""
     created = [op.table for op in steps if isinstance(op, ops.CreateTable)]
     dropped = [op.table for op in steps if isinstance(op, ops.DropTable)]
@@ -145,7 +121,7 @@ def _order_tables(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
     return _creates(created, steps, ctx) + _drops(dropped, ctx) + rest
 
 
-def _creates(tables: list[Table], steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+def _creates(tables: list[Table], steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
     """CreateTable ops in order; a foreign key into a table not ready yet is added later."""
     made: set[str] = set()
     out: list[ops.Op] = []
@@ -160,7 +136,7 @@ def _creates(tables: list[Table], steps: list[ops.Op], ctx: _Context) -> list[op
     return out + later
 
 
-def _ready_target(fk: ForeignKey, steps: list[ops.Op], ctx: _Context) -> bool:
+def _ready_target(fk: ForeignKey, steps: list[ops.Op], ctx: Context) -> bool:
     """Whether an existing table already has, unchanged, the key ``fk`` references."""
     target = ctx.renamed.table(fk.ref_table)
     if target is None or any(isinstance(op, ops.DropTable) and op.table.name == fk.ref_table
@@ -177,7 +153,7 @@ def _key_sets(table: Table) -> list[set[str]]:
     return keys + ([set(table.primary_key.columns)] if table.primary_key else [])
 
 
-def _drops(tables: list[Table], ctx: _Context) -> list[ops.Op]:
+def _drops(tables: list[Table], ctx: Context) -> list[ops.Op]:
     """DropTable ops, referencing tables first; a cycle is cut by dropping a foreign key."""
     pending = {t.name: t for t in tables}
     out: list[ops.Op] = []
@@ -206,7 +182,7 @@ def _fk_key(fk: ForeignKey) -> tuple[object, ...]:
     return (fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete, fk.on_update)
 
 
-def _bounced_foreign_keys(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+def _bounced_foreign_keys(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
     """Drop-and-add pairs for unchanged foreign keys that a change would otherwise block."""
     dropped = {(op.table, op.foreign_key.name) for op in steps
                if isinstance(op, ops.DropForeignKey)}
@@ -224,7 +200,7 @@ def _bounced_foreign_keys(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
     return out
 
 
-def _blocked(table: Table, fk: ForeignKey, steps: list[ops.Op], ctx: _Context) -> bool:
+def _blocked(table: Table, fk: ForeignKey, steps: list[ops.Op], ctx: Context) -> bool:
     """Whether some step cannot run while ``fk`` exists."""
     mysql = ctx.dialect == "mysql"
     refs = set(fk.ref_columns)
@@ -274,7 +250,7 @@ def _loses_last_index(table: Table, fk: ForeignKey, steps: list[ops.Op]) -> bool
     return bool(covering) and covering <= removed
 
 
-def _implicit_foreign_key_indexes(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+def _implicit_foreign_key_indexes(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
     """DropIndex for the index InnoDB made for a dropped foreign key (it outlives the key).
 
     InnoDB creates that index, named as the key, when no index covers the key's columns,
@@ -293,7 +269,7 @@ def _implicit_foreign_key_indexes(steps: list[ops.Op], ctx: _Context) -> list[op
     return out
 
 
-def _views_over_retyped_columns(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+def _views_over_retyped_columns(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
     """PostgreSQL: views over a table whose column changes type are dropped and created again."""
     # "cannot alter type of a column used by a view or rule"
     # https://www.postgresql.org/docs/15/sql-altertable.html
@@ -302,12 +278,12 @@ def _views_over_retyped_columns(steps: list[ops.Op], ctx: _Context) -> list[ops.
     retyped = {op.table for op in steps
                if isinstance(op, ops.AlterColumn) and op.changes & {"type", "collation"}}
     retyped |= {use.table for op in steps if isinstance(op, ops.ReplaceEnum) for use in op.uses}
-    names = retyped | {old for old, new in _renames(steps).tables.items() if new in retyped}
-    views = _views_reading(names, steps, ctx) if retyped else []
+    names = retyped | {old for old, new in renames_of(steps).tables.items() if new in retyped}
+    views = views_reading(names, steps, ctx) if retyped else []
     return [ops.DropView(v) for v in views] + [ops.CreateView(v) for v in views]
 
 
-def _replaced_enums(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
+def _replaced_enums(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
     """One ReplaceEnum for an enum dropped and created again under its name, or given
     values that the same script uses: ``ALTER TYPE ... ADD VALUE`` inside a transaction
     leaves a new value unusable until the commit, a new type's values are not.
@@ -364,87 +340,7 @@ def _of_enum(type_: str, name: str) -> bool:
     return base in (name, '"' + name.replace('"', '""') + '"')
 
 
-def _default_after(ctx: _Context, table: str, column: Column) -> str | None:
+def _default_after(ctx: Context, table: str, column: Column) -> str | None:
     wanted = ctx.desired.table(table)
     col = wanted.column(column.name) if wanted else None
     return col.default if col is not None and col.type == column.type else None
-
-
-# -- SQLite rebuilds -------------------------------------------------------------------
-
-# Ops SQLite runs in place; any other op on an existing table needs a rebuild.
-_SQLITE_IN_PLACE = (ops.CreateTable, ops.DropTable, ops.RenameTable, ops.RenameColumn,
-                    ops.CreateIndex, ops.DropIndex, ops.CreateView, ops.DropView,
-                    ops.CreateTrigger, ops.DropTrigger, ops.CreateEnum, ops.DropEnum,
-                    ops.AddEnumValues, ops.SetTableComment)
-
-
-def _sqlite_rebuilds(steps: list[ops.Op], ctx: _Context) -> list[ops.Op]:
-    """Group each rebuilt table's changes into one RebuildTable.
-
-    Renames stay in place and run first: SQLite's RENAME also rewrites the foreign
-    keys of other tables, views, triggers and indexes that name the old name.
-    """
-    needs = {op.table_name for op in steps if _needs_rebuild(op)}
-    grouped: dict[str, list[ops.Op]] = {name: [] for name in needs}
-    out: list[ops.Op] = []
-    for op in steps:
-        if op.table_name in needs and not isinstance(op, _SQLITE_IN_PLACE):
-            grouped[op.table_name].append(op)
-        elif not (op.table_name in needs and isinstance(op, ops.CreateIndex | ops.DropIndex)):
-            out.append(op)  # a rebuilt table's indexes are created anew with it
-    renamed_from = {new: old for old, new in _renames(steps).tables.items()}
-    for name in sorted(needs):
-        current, desired = ctx.renamed.table(name), ctx.desired.table(name)
-        if current is None or desired is None:  # not an existing table's change
-            out += grouped[name]
-            continue
-        mentioned = {name, renamed_from.get(name, name)}
-        views = _views_reading(mentioned, steps, ctx)
-        out.append(ops.RebuildTable(
-            current, desired, tuple(grouped[name]), _column_map(current, desired),
-            views=tuple(views), triggers=_triggers_on(mentioned, views, steps, ctx)))
-    return out
-
-
-def _needs_rebuild(op: ops.Op) -> bool:
-    if isinstance(op, _SQLITE_IN_PLACE):
-        return False
-    if isinstance(op, ops.AddColumn):
-        return not addable_in_place(op.column)
-    return True
-
-
-def addable_in_place(column: Column) -> bool:
-    """Whether SQLite's ALTER TABLE ADD COLUMN can add ``column``."""
-    # https://www.sqlite.org/lang_altertable.html#altertabaddcol
-    if column.computed is not None:
-        return not column.computed.stored
-    if not column.nullable and column.default is None:
-        return False
-    default = column.default or ""
-    return not re.match(r"(?i)^(current_|\(|[a-z_]+\()", default)
-
-
-def _triggers_on(names: set[str], views: list[View], steps: list[ops.Op],
-                 ctx: _Context) -> tuple[Trigger, ...]:
-    """Untouched triggers on the table or its views, or whose body mentions them."""
-    names = names | {v.name for v in views}
-    kept = [t for t in _kept(ctx.current.triggers, ctx.desired.triggers, steps)
-            if isinstance(t, Trigger)]
-    return tuple(t for t in kept if t.table in names
-                 or any(mentions(t.definition, n) for n in names))
-
-
-def _column_map(current: Table, desired: Table) -> tuple[tuple[str, str], ...]:
-    """(desired column, current column) for each column whose values are copied.
-
-    Renames have already run, so a kept column has one name on both sides; generated
-    columns are computed again, not copied.
-    """
-    pairs = []
-    for col in desired.columns:
-        was = current.column(col.name)
-        if was is not None and was.computed is None and col.computed is None:
-            pairs.append((col.name, was.name))
-    return tuple(pairs)

@@ -21,6 +21,10 @@ def warnings(op: ops.Op, dialect: str) -> list[str]:
         found.append(f"{REWRITE}: SQLite copies every row into a new table")
     elif isinstance(op, ops.AlterColumn) and "type" in op.changes and dialect == "postgresql":
         found.append(f"{REWRITE}: PostgreSQL rewrites the table (ACCESS EXCLUSIVE lock)")
+    elif isinstance(op, ops.ReplaceEnum) and op.uses:
+        tables = ", ".join(sorted({use.table for use in op.uses}))
+        found.append(f"{REWRITE}: PostgreSQL rewrites {tables} to convert their columns to "
+                     "the new type (ACCESS EXCLUSIVE lock)")
     elif isinstance(op, ops.AlterColumn) and dialect == "mysql" and op.changes & {
             "type", "nullable"}:
         found.append(f"{REWRITE}: MySQL copies the table to change a column's type or NULL")
@@ -39,6 +43,10 @@ def _loss(op: ops.Op) -> str:
                 "truncate or fail to convert values")
     if isinstance(op, ops.DropEnum):
         return f"enum {op.enum.name} is dropped"
+    if isinstance(op, ops.ReplaceEnum):
+        gone = [v for v in op.current.values if v not in op.desired.values]
+        return (f"enum {op.desired.name} loses {', '.join(gone)}: a row holding one makes "
+                "the script fail")
     if isinstance(op, ops.RebuildTable):
         return "; ".join(_loss(inner) for inner in op.ops if inner.destructive)
     return "data can be lost"

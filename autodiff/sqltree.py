@@ -9,10 +9,15 @@ an expression when they store it, undone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import TokenType
 
 from autodiff.typenames import PG_STRING_BASES, is_numeric_type, normalize_type, type_base
 
@@ -229,3 +234,167 @@ def mysql_node(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Not) and isinstance(unparen(node.this), exp.Column):
         return exp.EQ(this=unparen(node.this), expression=exp.Literal.number(0))
     return node
+
+
+# -- renames carried into SQL text -----------------------------------------------------
+#
+# A rename edits the identifiers that name the renamed table or column where they stand
+# in the text (their positions come from sqlglot), so the rest of the text keeps the
+# spelling the database gave it and compares equal to what the database prints.
+
+_LITERAL_TOKENS = frozenset({TokenType.STRING, TokenType.NUMBER, TokenType.NATIONAL_STRING,
+                             TokenType.BIT_STRING, TokenType.HEX_STRING,
+                             TokenType.BYTE_STRING, TokenType.RAW_STRING,
+                             TokenType.HEREDOC_STRING})
+
+
+@dataclass(frozen=True)
+class Renaming:
+    """Renames to carry into SQL: ``tables`` old -> new, ``columns`` by the table's old name.
+
+    ``quote`` writes a new name as the database would; ``fold`` says names compare
+    without case (MySQL and SQLite column names).
+    """
+
+    tables: Mapping[str, str]
+    columns: Mapping[str, Mapping[str, str]]
+    quote: Callable[[str], str]
+    fold: bool = False
+
+    def key(self, name: str) -> str:
+        """``name`` as names compare."""
+        return name.lower() if self.fold else name
+
+    def table(self, name: str) -> str | None:
+        """The new name of table ``name``, or None if it is not renamed."""
+        return next((new for old, new in self.tables.items()
+                     if self.key(old) == self.key(name)), None)
+
+    def column(self, table: str, name: str) -> str | None:
+        """The new name of column ``name`` of table ``table`` (its old name), or None."""
+        found = next((cols for t, cols in self.columns.items()
+                      if self.key(t) == self.key(table)), {})
+        return next((new for old, new in found.items()
+                     if self.key(old) == self.key(name)), None)
+
+
+Edit = tuple[int, int, str]  # start, end (exclusive), replacement
+
+
+def splice(text: str, edits: list[Edit]) -> str:
+    """``text`` with each edit's span replaced, edits given in any order."""
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def _span(node: exp.Expr | None) -> tuple[int, int] | None:
+    meta = node.meta if isinstance(node, exp.Identifier) else {}
+    if "start" not in meta or "end" not in meta:
+        return None
+    return int(meta["start"]), int(meta["end"]) + 1
+
+
+def _parse_one(sql: str, read: str) -> exp.Expr | None:
+    try:
+        tree = sqlglot.parse_one(sql, read=read)
+    except (SqlglotError, ValueError, TypeError):
+        return None
+    return None if isinstance(tree, exp.Command) else tree
+
+
+def rename_in_expression(sql: str, read: str, table: str, r: Renaming) -> str | None:
+    """An expression over the columns of ``table`` (its old name), renamed; None if unparsed."""
+    tree = _parse_one(sql, read)
+    if tree is None:
+        return None
+    edits: list[Edit] = []
+    for col in tree.find_all(exp.Column):
+        new = r.column(table, col.name)
+        span = _span(col.this)
+        if new is not None and span is not None and not col.table:
+            edits.append((*span, r.quote(new)))
+    return splice(sql, edits)
+
+
+def rename_in_query(sql: str, read: str, r: Renaming, keep_output_names: bool) -> str | None:
+    """A view's query with renamed tables and columns; None if sqlglot cannot place them.
+
+    ``keep_output_names``: a renamed column selected as it is keeps its old name as the
+    view's column name (``t.new AS old``), as PostgreSQL prints a view after a rename.
+    """
+    tree = _parse_one(sql, read)
+    if tree is None:
+        return None
+    edits: list[Edit] = []
+    for table in tree.find_all(exp.Table):
+        new, span = r.table(table.name), _span(table.this)
+        if new is not None and span is not None:
+            edits.append((*span, r.quote(new)))
+    for col in tree.find_all(exp.Column):
+        edits += _column_edits(col, r, keep_output_names)
+    return splice(sql, edits)
+
+
+def _column_edits(col: exp.Column, r: Renaming, keep_output_names: bool) -> list[Edit]:
+    sources = _sources(col, r)
+    out: list[Edit] = []
+    if col.table:
+        table = sources.get(r.key(col.table), col.table)
+        qualifier, new_table = _span(col.args.get("table")), r.table(col.table)
+        if qualifier is not None and new_table is not None and r.key(table) == r.key(
+                col.table):
+            out.append((*qualifier, r.quote(new_table)))
+    else:
+        owners = [t for t in sources.values() if r.column(t, col.name) is not None]
+        table = owners[0] if len(owners) == 1 else ""
+    new, span = r.column(table, col.name), _span(col.this)
+    if new is None or span is None:
+        return out
+    out.append((*span, r.quote(new)))
+    if keep_output_names and isinstance(col.parent, exp.Select) and col.arg_key == "expressions":
+        out.append((span[1], span[1], f" AS {r.quote(col.name)}"))
+    return out
+
+
+def _sources(node: exp.Expr, r: Renaming) -> dict[str, str]:
+    """The tables of the SELECT around ``node``: alias (or name) -> table name."""
+    select = node.find_ancestor(exp.Select)
+    if select is None:
+        return {}
+    return {r.key(t.alias_or_name): t.name for t in select.find_all(exp.Table)
+            if t.find_ancestor(exp.Select) is select}
+
+
+def rename_in_statement(sql: str, read: str, table: str, r: Renaming) -> str:
+    """A statement (a trigger) on ``table`` (old name), names renamed token by token.
+
+    A best effort where sqlglot cannot parse (trigger bodies): a renamed table's name is
+    replaced wherever it stands; a renamed column after ``NEW.``, ``OLD.`` or its
+    table's name, or standing alone where its table is ``table`` or named in ``sql``.
+    """
+    try:
+        tokens = [t for t in Dialect.get_or_raise(read).tokenize(sql)
+                  if t.token_type not in _LITERAL_TOKENS]
+    except (SqlglotError, ValueError, TypeError):
+        return sql
+    named = [table, *(t.text for t in tokens if r.table(t.text) or _has_renamed_columns(
+        t.text, r))]
+    edits: list[Edit] = []
+    for i, token in enumerate(tokens):
+        if i + 1 < len(tokens) and tokens[i + 1].token_type == TokenType.DOT:
+            new = r.table(token.text)  # a qualifier
+        elif i > 1 and tokens[i - 1].token_type == TokenType.DOT:
+            qualifier = tokens[i - 2].text
+            owner = table if qualifier.lower() in ("new", "old") else qualifier
+            new = r.column(owner, token.text)
+        else:
+            new = r.table(token.text) or next(
+                (n for t in named if (n := r.column(t, token.text)) is not None), None)
+        if new is not None:
+            edits.append((token.start, token.end + 1, r.quote(new)))
+    return splice(sql, edits)
+
+
+def _has_renamed_columns(name: str, r: Renaming) -> bool:
+    return any(r.key(t) == r.key(name) for t in r.columns)

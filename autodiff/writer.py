@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from autodiff import __version__, ops
 from autodiff.safety import warnings
+from autodiff.sqlsplit import split_sql
 
 TEMPLATES = {
     "sql": "-- {name}: {message}\n"
@@ -43,9 +44,25 @@ def script_text(name: str, message: str, rendered: Sequence[tuple[ops.Op, list[s
     lines.append("")
     for op, statements in rendered:
         lines.append(f"-- {op.describe()}")
-        lines += [statement.rstrip().rstrip(";") + ";" for statement in statements]
+        lines += [terminated(statement, dialect) for statement in statements]
         lines.append("")
     return "\n".join(lines)
+
+
+def terminated(statement: str, dialect: str) -> str:
+    """``statement`` ended for a script; a MySQL compound body between DELIMITER lines.
+
+    A trigger body ``BEGIN ...; ...; END`` holds semicolons. The mysql and mariadb
+    clients and autodiff's runner all take the client's DELIMITER directive, so the
+    script runs the same way through each (see docs/decisions.md).
+    """
+    text = statement.rstrip().rstrip(";").rstrip()
+    if dialect != "mysql" or len(split_sql(text, dialect)) <= 1:
+        return text + ";"
+    delimiter = "//"
+    while delimiter in text:
+        delimiter += "/"
+    return f"DELIMITER {delimiter}\n{text} {delimiter}\nDELIMITER ;"
 
 
 def _major_minor() -> str:

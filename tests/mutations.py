@@ -366,6 +366,11 @@ def alter_comment(draw: Any, work: _Work) -> None:
     _alter(work, tab, col.name, comment=_comment(draw, work.dialect))
 
 
+def alter_table_comment(draw: Any, work: _Work) -> None:
+    tab = draw(st.sampled_from(work.tabs))
+    _set_table(work, tab, replace(tab.table, comment=_comment(draw, work.dialect)))
+
+
 def alter_collation(draw: Any, work: _Work) -> None:
     choices = [(tab, c) for tab in work.tabs for c in tab.table.columns
                if (s := _spec(work, c)) is not None and s.text and not s.raw.startswith('"')
@@ -471,21 +476,9 @@ def rename_table(draw: Any, work: _Work) -> None:
         t.table = replace(t.table, foreign_keys=fks)
 
 
-def _type(table: Table, column: str) -> str | None:
-    col = table.column(column)
-    return col.type if col else None
-
-
-def _computed_base(work: _Work, table: Table, column: str) -> bool:
-    return any(c.computed and work.mentions(c.computed.expression, column)
-               for c in table.columns)
-
-
 def rename_column(draw: Any, work: _Work) -> None:
     choices = [(tab, name) for tab in work.tabs for name, was in tab.cols.items()
-               if name == was and not (work.dialect == "postgresql"
-                                       and _computed_base(work, tab.table, name))
-               and not (work.dialect == "mysql" and _type(tab.table, name) == "json")]
+               if name == was]
     if not choices:
         return
     tab, old = draw(st.sampled_from(choices))
@@ -525,6 +518,7 @@ def _renamed_column(work: _Work, t: Table, old: str, new: str) -> Table:
 
 MUTATIONS: list[Callable[[Any, _Work], None]] = [
     add_column, drop_column, alter_type, widen_key, rename_unique, alter_nullable,
-    alter_default, alter_comment, alter_collation, add_index_or_unique, add_check,
-    add_foreign_key, drop_constraint, add_table, drop_table, rename_table, rename_column,
+    alter_default, alter_comment, alter_table_comment, alter_collation, add_index_or_unique,
+    add_check, add_foreign_key, drop_constraint, add_table, drop_table, rename_table,
+    rename_column,
 ]

@@ -11,6 +11,7 @@ from autodiff.diff import Renames, apply_renames, diff
 from autodiff.model import (
     Check,
     Column,
+    Computed,
     Enum,
     ForeignKey,
     Index,
@@ -21,6 +22,7 @@ from autodiff.model import (
     Unique,
     View,
 )
+from autodiff.normalize import normalize_expression
 
 ID = Column("id", "integer", nullable=False, autoincrement=True)
 FIRST = Column("first_name", "varchar(50)")
@@ -85,6 +87,13 @@ CASES = [
      [ops.SetPrimaryKey("students", STUDENTS.primary_key, PrimaryKey(("id", "first_name")))]),
     ("primary key name alone is not a change", schema(STUDENTS),
      schema(with_(STUDENTS, primary_key=PrimaryKey(("id",), "other"))), []),
+    ("table comment set", schema(STUDENTS), schema(with_(STUDENTS, comment="people")),
+     [ops.SetTableComment("students", None, "people")]),
+    ("table comment changed", schema(with_(STUDENTS, comment="people")),
+     schema(with_(STUDENTS, comment="pupils")),
+     [ops.SetTableComment("students", "people", "pupils")]),
+    ("table comment removed", schema(with_(STUDENTS, comment="people")), schema(STUDENTS),
+     [ops.SetTableComment("students", "people", None)]),
     ("enum value appended",
      schema(enums=(Enum("mood", ("sad", "ok")),)),
      schema(enums=(Enum("mood", ("sad", "ok", "happy")),)),
@@ -105,11 +114,11 @@ def test_diff(current: Schema, desired: Schema, expected: list[ops.Op]) -> None:
 
 def test_rename_column_carries_references() -> None:
     current = schema(with_(STUDENTS, indexes=(Index("ix_last", ("last_name",)),),
-                           checks=(Check("c", "last_name <> ''"),)))
+                           checks=(Check("c", "\"last_name\" <> ''"),)))
     surname = replace(LAST, name="surname")
     desired = schema(with_(STUDENTS, columns=(ID, FIRST, surname),
                            indexes=(Index("ix_last", ("surname",)),),
-                           checks=(Check("c", "surname <> ''"),)))
+                           checks=(Check("c", "\"surname\" <> ''"),)))
     renames = Renames(columns={("students", "last_name"): "surname"})
     assert diff(current, desired, renames) == (
         ops.RenameColumn("students", "last_name", "surname"),)
@@ -145,3 +154,101 @@ def test_destructive_ops_are_marked() -> None:
                            frozenset({"type"})).destructive
     assert not ops.AlterColumn("t", AGE, replace(AGE, nullable=False),
                                frozenset({"nullable"})).destructive
+
+
+def test_a_table_comment_change_reverses_to_the_diff_the_other_way() -> None:
+    current, desired = schema(STUDENTS), schema(with_(STUDENTS, comment="people"))
+    (forward,) = diff(current, desired)
+    assert forward.reverse() == diff(desired, current)[0]
+
+
+# -- what a rename carries along -------------------------------------------------------
+
+def _quoted(dialect: str, sql: str) -> str:
+    return normalize_expression(dialect, sql.replace('"', "`") if dialect == "mysql" else sql)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_a_column_rename_rewrites_the_expressions_that_name_it(dialect: str) -> None:
+    def table(col: str) -> Table:
+        q = f'"{col}"'
+        return Table("t", (Column("id", "integer"), Column(col, "integer"),
+                           Column("twice", "integer", computed=Computed(_quoted(
+                               dialect, f"{q} * 2"), stored=True))),
+                     indexes=(Index("t_expr", expressions=(_quoted(dialect, f"abs({q})"),),
+                                    where=_quoted(dialect, f'{q} > 0 AND "id" > 0')),),
+                     checks=(Check("t_check", _quoted(dialect, f"{q} <> -1")),))
+
+    current, desired = Schema(dialect, (table("Qty"),)), Schema(dialect, (table("amount"),))
+    renames = Renames(columns={("t", "Qty"): "amount"})
+    assert apply_renames(current, renames) == desired
+    assert diff(current, desired, renames) == (ops.RenameColumn("t", "Qty", "amount"),)
+
+
+def test_a_rename_leaves_other_columns_and_string_literals_alone() -> None:
+    check = Check("c", _quoted("postgresql", "\"a\" <> 'a' AND \"ab\" > 1"))
+    current = Schema("postgresql", (Table("t", (Column("a", "text"), Column("ab", "integer")),
+                                          checks=(check,)),))
+    renamed = apply_renames(current, Renames(columns={("t", "a"): "b"}))
+    assert renamed.tables[0].checks[0].expression == \
+        normalize_expression("postgresql", "\"b\" <> 'a' AND \"ab\" > 1")
+
+
+# What each database shows of a view and a trigger after RENAME (see the live test in
+# test_render_ops.py): PostgreSQL keeps a view's column names (``kid.remark AS spare``)
+# and quotes only names that need it; SQLite writes every reference as the quoted new
+# name; on MySQL the plan creates them again from this text.
+VIEW_BEFORE = {
+    "postgresql": "SELECT child.id, child.spare FROM child WHERE child.spare <> ''::text",
+    "sqlite": 'SELECT c.id, spare FROM child AS c WHERE spare <> \'\'',
+    "mysql": "select `child`.`id` AS `id`,`child`.`spare` AS `spare` from `child`",
+}
+VIEW_AFTER = {
+    "postgresql": "SELECT kid.id, kid.remark AS spare FROM kid WHERE kid.remark <> ''::text",
+    "sqlite": 'SELECT c.id, "remark" FROM "kid" AS c WHERE "remark" <> \'\'',
+    "mysql": "select `kid`.`id` AS `id`,`kid`.`remark` AS `spare` from `kid`",
+}
+TRIGGER_BEFORE = {
+    "postgresql": "CREATE TRIGGER t BEFORE UPDATE OF spare ON child FOR EACH ROW "
+                  "WHEN (new.spare IS NOT NULL) EXECUTE FUNCTION touch()",
+    "sqlite": "CREATE TRIGGER t AFTER UPDATE OF spare ON child BEGIN "
+              "INSERT INTO log VALUES (new.spare, 'spare'); END",
+    "mysql": "CREATE TRIGGER `t` BEFORE INSERT ON `child` FOR EACH ROW "
+             "SET NEW.spare = concat(NEW.`spare`, 'spare')",
+}
+TRIGGER_AFTER = {
+    "postgresql": "CREATE TRIGGER t BEFORE UPDATE OF remark ON kid FOR EACH ROW "
+                  "WHEN (new.remark IS NOT NULL) EXECUTE FUNCTION touch()",
+    "sqlite": 'CREATE TRIGGER t AFTER UPDATE OF "remark" ON "kid" BEGIN '
+              "INSERT INTO log VALUES (new.\"remark\", 'spare'); END",
+    "mysql": "CREATE TRIGGER `t` BEFORE INSERT ON `kid` FOR EACH ROW "
+             "SET NEW.`remark` = concat(NEW.`remark`, 'spare')",
+}
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_renames_carry_into_views_and_triggers_as_each_database_shows_them(
+        dialect: str) -> None:
+    child = Table("child", (Column("id", "integer"), Column("spare", "text")))
+    current = Schema(dialect, (child,), views=(View("v", VIEW_BEFORE[dialect]),),
+                     triggers=(Trigger("t", "child", TRIGGER_BEFORE[dialect]),))
+    renamed = apply_renames(current, Renames(tables={"child": "kid"},
+                                             columns={("kid", "spare"): "remark"}))
+    assert renamed.views == (View("v", VIEW_AFTER[dialect]),)
+    assert renamed.triggers == (Trigger("t", "kid", TRIGGER_AFTER[dialect]),)
+
+
+def test_generate_keeps_views_and_triggers_as_they_read_after_the_renames() -> None:
+    """generate's desired side: kept views and triggers renamed, so no phantom re-create."""
+    from autodiff.generate import _managed_parts
+
+    child = Table("child", (Column("id", "integer"), Column("spare", "text")))
+    current = Schema("postgresql", (child,), views=(View("v", VIEW_BEFORE["postgresql"]),),
+                     triggers=(Trigger("t", "child", TRIGGER_BEFORE["postgresql"]),))
+    renames = Renames(tables={"child": "kid"}, columns={("kid", "spare"): "remark"})
+    models = Schema("postgresql", (apply_renames(current, renames).tables[0],))
+    current, desired = _managed_parts(current, models, (), renames)
+    assert desired.views == (View("v", VIEW_AFTER["postgresql"]),)
+    assert desired.triggers == (Trigger("t", "kid", TRIGGER_AFTER["postgresql"]),)
+    assert diff(current, desired, renames) == (
+        ops.RenameTable("child", "kid"), ops.RenameColumn("kid", "spare", "remark"))

@@ -32,6 +32,7 @@ from autodiff.model import (
 )
 from autodiff.plan import plan
 from autodiff.render import create_schema_sql, render_ops
+from autodiff.safety import REWRITE, warnings
 from tests.helpers import rows
 
 
@@ -128,6 +129,20 @@ def test_an_enum_whose_values_are_reordered_is_replaced_with_its_columns() -> No
     assert planned == (ops.ReplaceEnum(current.enums[0], desired.enums[0], (
         ops.EnumUse("t", used, "'a'"), ops.EnumUse("t", table.columns[1], None))),)
     assert not planned[0].destructive
+
+
+def test_replacing_an_enum_is_labelled_as_rewriting_the_tables_using_it() -> None:
+    used = Column("m", "mood")
+    current = Schema("postgresql", (Table("t", (used,)), Table("u", (Column("n", "mood"),))),
+                     enums=(Enum("mood", ("a", "b")),))
+    desired = replace(current, enums=(Enum("mood", ("b", "a")),))
+    (replaced,) = plan(diff(current, desired), current, desired)
+    labels = warnings(replaced, "postgresql")
+    assert [w for w in labels if w.startswith(REWRITE)] == [
+        f"{REWRITE}: PostgreSQL rewrites t, u to convert their columns to the new type "
+        "(ACCESS EXCLUSIVE lock)"]
+    unused = ops.ReplaceEnum(current.enums[0], desired.enums[0])
+    assert not any(w.startswith(REWRITE) for w in warnings(unused, "postgresql"))
 
 
 def test_mysql_auto_increment_leaves_a_column_before_its_key_changes() -> None:
@@ -233,7 +248,12 @@ def test_sqlite_groups_a_tables_changes_into_one_rebuild() -> None:
                     uniques=(Unique("parent_code", ("label",)),))
     fks = tuple(replace(fk, ref_columns=("label",)) if fk.ref_columns == ("code",) else fk
                 for fk in child("sqlite").foreign_keys)
-    desired = replace(current, tables=(wider, replace(child("sqlite"), foreign_keys=fks)))
+    # The view and trigger as SQLite rewrites them when it renames the column.
+    renamed_view = View("v", 'SELECT "label" FROM parent')
+    renamed_elsewhere = replace(elsewhere, definition=(
+        'CREATE TRIGGER u AFTER INSERT ON child BEGIN UPDATE parent SET "label" = "label"; END'))
+    desired = replace(current, tables=(wider, replace(child("sqlite"), foreign_keys=fks)),
+                      views=(renamed_view,), triggers=(trigger, renamed_elsewhere))
     planned = plan(diff(current, desired, Renames(columns={("parent", "code"): "label"})),
                    current, desired)
     assert kinds(planned) == ["RenameColumn(parent)", "RebuildTable(parent)"]
@@ -241,8 +261,8 @@ def test_sqlite_groups_a_tables_changes_into_one_rebuild() -> None:
     assert isinstance(rebuild, ops.RebuildTable)
     assert [type(op).__name__ for op in rebuild.ops] == ["AlterColumn"]  # indexes: rebuilt
     assert rebuild.column_map == (("id", "id"), ("label", "label"))
-    assert rebuild.views == (view,)
-    assert rebuild.triggers == (trigger, elsewhere)
+    assert rebuild.views == (renamed_view,)
+    assert rebuild.triggers == (trigger, renamed_elsewhere)
 
 
 def test_sqlite_adds_a_column_in_place_when_it_can() -> None:

@@ -32,6 +32,11 @@ CASES = [
     ("mysql", "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END //\n"
      "DELIMITER ;\nSELECT 3;",
      ["CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END", "SELECT 3"]),
+    ("mysql", "-- a generated script\n-- create trigger t\nDELIMITER //\nCREATE TRIGGER t BEFORE"
+     " INSERT ON a FOR EACH ROW BEGIN SET NEW.x = 1; SET NEW.y = ';'; END //\nDELIMITER ;\n\n"
+     "SELECT 2;\n",
+     ["CREATE TRIGGER t BEFORE INSERT ON a FOR EACH ROW BEGIN SET NEW.x = 1; SET NEW.y = ';';"
+      " END", "SELECT 2"]),
     ("postgresql", "", []),
     ("postgresql", "-- only a comment\n", []),
 ]

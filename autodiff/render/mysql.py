@@ -6,6 +6,7 @@ Statements use the forms both servers share (MySQL 8.0.19+, MariaDB 10.5.2+):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from autodiff import ops
@@ -54,6 +55,19 @@ class MySQLRenderer(Renderer):
     def rename_table_sql(self, op: ops.RenameTable) -> list[str]:
         """RENAME TABLE."""
         return [f"RENAME TABLE {self.quote(op.old)} TO {self.quote(op.new)}"]
+
+    def rename_column_sql(self, op: ops.RenameColumn) -> list[str]:
+        """RENAME COLUMN; CHANGE COLUMN restating a JSON column, which renames its check too.
+
+        MariaDB's JSON is LONGTEXT with a CHECK (json_valid(col)) named after the column:
+        RENAME COLUMN rewrites the check's expression but keeps its old name, CHANGE
+        COLUMN creates the check anew. https://mariadb.com/kb/en/json-data-type/
+        """
+        if op.column is None or op.column.type != "json":
+            return super().rename_column_sql(op)
+        column = replace(op.column, name=op.new)
+        definition = self.column_sql(Table(op.table, (column,)), column)
+        return [self.alter_table(op.table, f"CHANGE COLUMN {self.quote(op.old)} {definition}")]
 
     def set_table_comment_sql(self, op: ops.SetTableComment) -> list[str]:
         """ALTER TABLE ... COMMENT = (an empty comment is no comment)."""

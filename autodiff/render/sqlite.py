@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from autodiff import ops
 from autodiff.model import Column, Table
-from autodiff.plan import addable_in_place
+from autodiff.plan_sqlite import addable_in_place
 from autodiff.render.base import Renderer
 
 #: The rebuilt table's name until the old one is dropped.
