@@ -28,7 +28,7 @@ from autodiff.findings import Finding, Sides, differences
 from autodiff.model import Schema
 from autodiff.ops import Op
 from autodiff.plan import plan
-from autodiff.runner import DEFAULT_LOCK_TIMEOUT, Session, session
+from autodiff.runner import DEFAULT_LOCK_TIMEOUT, session
 from autodiff.scripts import Script, discover
 from autodiff.writer import script_text
 
@@ -241,22 +241,6 @@ def describe(plan_: DowngradePlan) -> list[str]:
 
 
 # -- applying ------------------------------------------------------------------------
-class _DowngradeSession(Session):
-    """The runner's session whose record step forgets the undone scripts.
-
-    Applying goes through ``Session.apply`` so the downgrade gets exactly what a script
-    gets: one transaction, SQLite's foreign keys off and checked before commit, rollback
-    and a message naming the statement on failure. Only the version-table write differs.
-    """
-
-    def __init__(self, s: Session, target: int) -> None:
-        super().__init__(s.db, s.dialect, s.conn, s.out)
-        self.target = target
-
-    def _record(self, script: Script, started: float) -> None:
-        self.dialect.execute(self.conn, delete_sql(self.dialect, self.target))
-
-
 def apply_plan(req: DowngradeRequest, plan_: DowngradePlan) -> float:
     """Run the plan under the run lock; returns seconds taken."""
     from autodiff.introspect import introspect
@@ -276,7 +260,10 @@ def apply_plan(req: DowngradeRequest, plan_: DowngradePlan) -> float:
         req.say(f"applying {plan_.name}")
         started = time.perf_counter()
         script = Script(plan_.target, Path(plan_.name), "sql", plan_.text.encode("utf-8"))
-        _DowngradeSession(s, plan_.target).apply(script, plan_.version)
+        # Applied exactly as a script is (one transaction, SQLite's foreign keys off and
+        # checked before commit); only the version-table write differs: forget, not add.
+        s.apply(script, plan_.version,
+                record=lambda *_: s.dialect.execute(s.conn, delete_sql(s.dialect, plan_.target)))
         return time.perf_counter() - started
 
 

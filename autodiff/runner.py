@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +26,8 @@ from autodiff.scripts import Script
 from autodiff.sqlsplit import Statement, split_sql
 
 DEFAULT_LOCK_TIMEOUT = 60.0
+#: Writes the version table for an applied script, given it and when it started.
+Recorder = Callable[[Script, float], None]
 
 
 @dataclass
@@ -119,16 +121,22 @@ class Session:
             result.version_after = script.version
         return result
 
-    def apply(self, script: Script, current: int) -> None:
-        """Apply one script and record it; ScriptFailed if it fails (nothing recorded)."""
+    def apply(self, script: Script, current: int, record: Recorder | None = None) -> None:
+        """Apply one script and record it; ScriptFailed if it fails (nothing recorded).
+
+        ``record(script, started)`` writes the version table inside the script's
+        transaction; the default inserts its row. ``downgrade`` passes one that deletes
+        the rows above its target instead, so it is applied exactly as a script is.
+        """
+        record = record or self._record
         if script.kind == "sql":
-            self._apply_sql(script, current)
+            self._apply_sql(script, current, record)
         else:
             started = time.perf_counter()
             self._run_subprocess(script, current)
             with self.storage_errors():
                 self.dialect.execute(self.conn, "BEGIN")
-                self._record(script, started)
+                record(script, started)
                 self.dialect.execute(self.conn, "COMMIT")
 
     def _record(self, script: Script, started: float) -> None:
@@ -141,25 +149,25 @@ class Session:
         finally:
             cur.close()
 
-    def _apply_sql(self, script: Script, current: int) -> None:
+    def _apply_sql(self, script: Script, current: int, record: Recorder) -> None:
         statements = split_sql(script.text(), self.dialect.name)
         started = time.perf_counter()
         self.dialect.before_script(self.conn)
         if any(s.controls_transaction for s in statements):
-            self._run_self_managed(script, statements, current, started)
+            self._run_self_managed(script, statements, current, started, record)
             return
         self.dialect.execute(self.conn, "BEGIN")
         try:
             for statement in statements:
                 self._execute(script, statement, current)
-            self._check_and_record(script, statements, current, started)
+            self._check_and_record(script, statements, current, started, record)
             self.dialect.execute(self.conn, "COMMIT")
         except BaseException:
             self._rollback()
             raise
 
     def _run_self_managed(self, script: Script, statements: list[Statement], current: int,
-                          started: float) -> None:
+                          started: float, record: Recorder) -> None:
         # The script opens and commits its own transaction(s). The version row goes into
         # the last one when the script ends with its COMMIT, else right after the script.
         last = statements[-1]
@@ -167,7 +175,7 @@ class Session:
         try:
             for statement in statements:
                 if statement is last and last.is_commit and self.dialect.in_transaction(self.conn):
-                    self._check_and_record(script, statements, current, started)
+                    self._check_and_record(script, statements, current, started, record)
                     recorded = True
                 self._execute(script, statement, current)
         except BaseException:
@@ -180,16 +188,16 @@ class Session:
                                     f"still at version {current}: add the COMMIT")
         if not recorded:
             self.dialect.execute(self.conn, "BEGIN")
-            self._record(script, started)
+            record(script, started)
             self.dialect.execute(self.conn, "COMMIT")
 
     def _check_and_record(self, script: Script, statements: list[Statement], current: int,
-                          started: float) -> None:
+                          started: float, record: Recorder) -> None:
         problem = self.dialect.check_before_commit(self.conn, statements)
         if problem is not None:
             raise ScriptFailed(f"{script.name}: {problem}",
                                hint=f"rolled back; the database is still at version {current}")
-        self._record(script, started)
+        record(script, started)
 
     def _execute(self, script: Script, statement: Statement, current: int) -> None:
         try:
