@@ -7,16 +7,25 @@ exit code (DESIGN section 5) and the object-level lines.
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 from helpers import execute, py_script, run_cli, write
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from autodiff import api
 from autodiff.database import Database
+from autodiff.dialects import dialect_for
+from autodiff.diff import diff
 from autodiff.findings import Sides, differences
 from autodiff.model import Check, Column, ForeignKey, Index, PrimaryKey, Schema, Table
+from autodiff.plan import plan
+from autodiff.render import create_schema_sql, render_ops
+from tests.conftest import new_database
+from tests.mutations import schema_pairs
 
 COURSES = ("CREATE TABLE courses (id INTEGER NOT NULL PRIMARY KEY, title VARCHAR(100), "
            "credits INTEGER DEFAULT 3)")
@@ -340,3 +349,39 @@ def test_nullability_and_defaults_read_naturally() -> None:
         "column t.a: default 0 in migrations, none in database",
         "column t.a: nullability NULL in migrations, NOT NULL in database",
     ]
+
+
+# -- properties: no false positives, and every out-of-band change caught --------------------
+
+PROPERTY_EXAMPLES = int(os.environ.get("AUTODIFF_CHECK_EXAMPLES", "6"))
+
+
+@settings(max_examples=PROPERTY_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_schemas_check_clean_then_catch_out_of_band_changes(
+        dialect: str, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    """a made by a script checks clean; b's DDL run by hand is drift, exactly diff(a, b)."""
+    a, b, _ = data.draw(schema_pairs(dialect))
+    folder = tmp_path_factory.mktemp("check")
+    db = new_database(dialect, folder)
+    dialect_for(db).create_database(db)
+    try:
+        write(folder / "migrations", "0001-a.sql",
+              "".join(f"{s};\n\n" for s in create_schema_sql(a)))
+        api.upgrade(db, folder / "migrations")
+        report = api.check(db, folder / "migrations", use_cache=False)
+        assert [f.line() for f in report.findings] == []
+        as_created = api.snapshot(db)
+        changes = diff(as_created, b)
+        assume(changes)  # some mutations (a type to itself, say) change nothing
+        planned = plan(changes, as_created, b)
+        execute(db, *[sql for _, statements in render_ops(planned, dialect)
+                      for sql in statements])
+        report = api.check(db, folder / "migrations", use_cache=False)
+        expected = differences(as_created, api.snapshot(db))
+        assert expected, "the mutation changed nothing the schema model sees"
+        assert report.exit_code == 1
+        assert [f.line() for f in report.findings] == [f.line() for f in expected]
+    finally:
+        dialect_for(db).drop_database(db)
