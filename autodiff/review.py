@@ -161,12 +161,14 @@ def _replayer(db: Database, scripts: list[Script], use_cache: bool,
 
 # -- git -----------------------------------------------------------------------------------
 def resolve_base(folder: Path, base: str | None) -> tuple[str, str]:
-    """(commit, how it was chosen) of the revision to compare with; GitError if none."""
+    """(commit, how it was chosen) of the revision to compare with; GitError if none.
+
+    Always the merge base with HEAD, as a pull request's diff is: comparing with the tip
+    of a branch that moved on would list its newer scripts as removed here.
+    """
     git = Git.find(folder)
-    if base is not None:
-        return git.resolve(base), f"--base {base}"
-    main = git.resolve(None)
-    return git.merge_base(main), f"merge base with {main}"
+    rev = git.resolve(base)
+    return git.merge_base(rev), f"--base {base}" if base else f"merge base with {rev}"
 
 
 def changed_scripts(folder: Path, sha: str) -> dict[str, str]:
