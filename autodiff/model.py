@@ -10,6 +10,7 @@ a catalog happened to return them in. Column order is kept: it is visible to use
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -144,7 +145,25 @@ class Enum:
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+#: Name -> table, per live Schema (by id; a finalizer drops the entry with the schema).
+#: Kept outside the dataclass so equality, fields and the snapshot do not see it.
+_TABLE_INDEXES: dict[int, dict[str, Table]] = {}
+
+
+def _table_index(schema: Schema) -> dict[str, Table]:
+    key = id(schema)
+    index = _TABLE_INDEXES.get(key)
+    if index is None:
+        index = {}
+        for t in schema.tables:
+            index.setdefault(t.name, t)  # the first of a name, as a scan would find
+        _TABLE_INDEXES[key] = index
+        weakref.finalize(schema, _TABLE_INDEXES.pop, key, None)
+    return index
+
+
+# weakref_slot: the table index above follows each schema's lifetime.
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Schema:
     """A whole database schema in one dialect's normalized terms."""
 
@@ -162,7 +181,8 @@ class Schema:
 
     def table(self, name: str) -> Table | None:
         """The table called ``name``, or None."""
-        return next((t for t in self.tables if t.name == name), None)
+        # Callers look tables up in loops over all tables: a scan each time is O(n²).
+        return _table_index(self).get(name)
 
     def without_tables(self, names: set[str]) -> Schema:
         """This schema less the named tables (and their triggers)."""

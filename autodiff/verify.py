@@ -5,20 +5,35 @@ script touches and those linked to them by foreign keys, since a script cannot c
 a table it does not name. When views or triggers mention those tables, the whole head
 is built instead, and if the snapshot cannot be built as-is (a trigger calling a
 function the snapshot does not hold, say) the migrations are replayed.
+
+What a script does to a given start is the same every time, so the result is cached
+beside the head schemas, keyed by the start, the script's text and the server: a
+second generate of the same change (after deleting the script, say) proves it again
+without building anything.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from autodiff import versiontable
+from autodiff import __version__, versiontable
 from autodiff.database import Database
 from autodiff.dialects import dialect_for
 from autodiff.diff import diff
 from autodiff.errors import AutodiffError
-from autodiff.head import replay, scratch_database
-from autodiff.model import Schema
+from autodiff.head import (
+    LAYOUT,
+    cache_dir,
+    decode_schema,
+    encode_schema,
+    plain,
+    replay,
+    scratch_database,
+    write_atomically,
+)
+from autodiff.model import Schema, Table
 from autodiff.runner import session
 from autodiff.scripts import Script
 
@@ -33,11 +48,11 @@ class VerificationFailed(AutodiffError):
 
 
 def verify_script(db: Database, head: Schema, desired: Schema, text: str, name: str,
-                  touched: set[str], scripts: list[Script]) -> None:
+                  touched: set[str], scripts: list[Script], use_cache: bool = True) -> None:
     """Raise VerificationFailed unless ``text`` turns ``head`` into ``desired``."""
     scope = _scope(head, desired, touched)
-    start = head if scope is None else _subset(head, scope)
-    got = _result_from_snapshot(db, start, name, text)
+    start = head if scope is None else _start(head, desired, scope)
+    got = _result_from_snapshot(db, start, name, text, use_cache)
     if got is None:  # the snapshot could not be built as-is: replay the real scripts
         scope, got = None, _result_from_replay(db, scripts, name, text)
     wanted = desired if scope is None else _subset(desired, scope)
@@ -52,7 +67,20 @@ def verify_script(db: Database, head: Schema, desired: Schema, text: str, name: 
                  "(--no-verify writes the script anyway)", details=tuple(words))
 
 
-def _result_from_snapshot(db: Database, start: Schema, name: str, text: str) -> Schema | None:
+def _result_from_snapshot(db: Database, start: Schema, name: str, text: str,
+                          use_cache: bool) -> Schema | None:
+    path = _cache_file(db, start, text)
+    if use_cache:
+        cached = _read(path)
+        if cached is not None:
+            return cached
+    got = _built_and_applied(db, start, name, text)
+    if got is not None and use_cache:
+        write_atomically(path, encode_schema(got))
+    return got
+
+
+def _built_and_applied(db: Database, start: Schema, name: str, text: str) -> Schema | None:
     from autodiff.introspect import introspect
 
     failures: tuple[type[BaseException], ...] = (AutodiffError, *dialect_for(db).driver_errors)
@@ -63,6 +91,25 @@ def _result_from_snapshot(db: Database, start: Schema, name: str, text: str) -> 
             return None
         _apply(scratch, name, text)
         return introspect(scratch)
+
+
+def _cache_file(db: Database, start: Schema, text: str) -> Path:
+    # The server is part of the key: another server (or version) may read back otherwise.
+    server = f"{db.url.host}:{db.url.port}" if db.url is not None else ""
+    h = hashlib.sha256(f"{__version__}\0{LAYOUT}\0{db.dialect}\0{server}\0".encode())
+    h.update(repr(plain(start)).encode())  # repr: the same bytes in every process
+    h.update(b"\0" + text.encode())
+    return cache_dir() / f"proof-{h.hexdigest()[:32]}.bin"
+
+
+def _read(path: Path) -> Schema | None:
+    try:
+        return decode_schema(path.read_bytes())
+    except OSError:
+        return None
+    except Exception:  # noqa: BLE001 - a corrupt entry only means proving again
+        path.unlink(missing_ok=True)
+        return None
 
 
 def _result_from_replay(db: Database, scripts: list[Script], name: str, text: str) -> Schema:
@@ -83,23 +130,46 @@ def _scope(head: Schema, desired: Schema, touched: set[str]) -> set[str] | None:
         for table in schema.tables:  # children of touched tables see renames and drops
             if any(fk.ref_table in touched for fk in table.foreign_keys):
                 scope.add(table.name)
-    scope = _with_parents(scope, head) | _with_parents(scope, desired)
     mentioned = [v.definition for v in head.views] + [t.definition for t in head.triggers]
     if any(name in text for name in scope for text in mentioned):
         return None
     return scope
 
 
-def _with_parents(names: set[str], schema: Schema) -> set[str]:
-    found = set(names)
-    frontier = list(names)
-    while frontier:
-        table = schema.table(frontier.pop())
-        for fk in table.foreign_keys if table else ():
-            if fk.ref_table not in found:
-                found.add(fk.ref_table)
-                frontier.append(fk.ref_table)
-    return found
+def _start(head: Schema, desired: Schema, scope: set[str]) -> Schema:
+    """The head's tables in ``scope``, and a stand-in for each other table they reference.
+
+    The script does not name a stand-in, so it is not compared: it is only there to be
+    referenced (and on PostgreSQL each index built costs a sync to disk, so it has none
+    but the keys referenced).
+    """
+    references: dict[str, set[tuple[str, ...]]] = {}
+    for schema in (head, desired):
+        for name in scope:
+            for fk in getattr(schema.table(name), "foreign_keys", ()):
+                if fk.ref_table not in scope:
+                    references.setdefault(fk.ref_table, set()).add(fk.ref_columns)
+    tables = [t for t in head.tables if t.name in scope]
+    tables += [_stand_in(t, references[t.name]) for t in head.tables if t.name in references]
+    return replace(head, tables=tuple(tables), views=(), triggers=())
+
+
+def _stand_in(table: Table, keys: set[tuple[str, ...]]) -> Table:
+    """``table`` cut down to what foreign keys to ``keys`` need of it."""
+    def serves(columns: tuple[str, ...]) -> bool:
+        # A unique key of the same columns in any order (PostgreSQL, SQLite), or an index
+        # that starts with them (MySQL).
+        return any(set(columns[:len(key)]) == set(key) for key in keys)
+
+    pk = table.primary_key if table.primary_key and serves(table.primary_key.columns) else None
+    uniques = tuple(u for u in table.uniques if serves(u.columns))
+    indexes = tuple(i for i in table.indexes
+                    if serves(i.columns) and i.where is None and not i.expressions)
+    needed = {c for key in keys for c in key} | {c for i in indexes for c in i.columns} \
+        | {c for u in uniques for c in u.columns} | set(pk.columns if pk else ())
+    columns = tuple(replace(c, default=None, autoincrement=False, computed=None, comment=None)
+                    for c in table.columns if c.name in needed)
+    return Table(table.name, columns, pk, uniques, indexes)
 
 
 def _subset(schema: Schema, names: set[str]) -> Schema:

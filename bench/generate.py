@@ -26,8 +26,10 @@ Then the models become "after" and these processes are timed, interleaved round 
   tool pays to import the models, SQLAlchemy included);
 - ``autodiff generate -m change`` cold: ``XDG_CACHE_HOME`` a new empty directory, so the
   replay of the migrations and the proof are both in it;
-- ``autodiff generate -m change`` warm: the replay cache filled by an earlier generate
-  on the same scripts;
+- ``autodiff generate -m change`` warm: the cache filled by an earlier generate of the
+  same change (the replayed head, and the proof of the same script);
+- ``autodiff generate -m change`` with a warm head but the proof not cached: a copy of
+  the warm cache without its proofs, as after a change to the models;
 - ``alembic revision --autogenerate -m change``.
 
 "own work" = whole process - the ``import models`` process (which includes the interpreter
@@ -502,6 +504,8 @@ class Case:
     models: Samples = field(default_factory=lambda: Samples("python -c 'import models'"))
     cold: Samples = field(default_factory=lambda: Samples("autodiff generate, cold cache"))
     warm: Samples = field(default_factory=lambda: Samples("autodiff generate, warm cache"))
+    warm_head: Samples = field(default_factory=lambda: Samples(
+        "autodiff generate, warm head, proof not cached"))
     alembic: Samples = field(default_factory=lambda: Samples("alembic revision --autogenerate"))
     checks: dict[str, Check] = field(default_factory=dict)
     profile: str = ""
@@ -543,6 +547,15 @@ def alembic_generate(project: Project, expected: set[tuple[str, str, str]],
         project.restore()
 
 
+def head_only_copy(cache: Path, copy: Path) -> Path:
+    """A copy of a warm cache holding the replayed heads but no proven scripts: what a
+    generate finds after the models changed since the last one."""
+    (copy / "autodiff").mkdir(parents=True)
+    for entry in (cache / "autodiff").glob("head-*"):
+        shutil.copy2(entry, copy / "autodiff" / entry.name)
+    return copy
+
+
 def bench_case(dialect: str, count: int, tmp: Path, runs: int, warmup: int,
                profile: bool) -> Case:
     case = Case(dialect, count)
@@ -573,6 +586,7 @@ def bench_case(dialect: str, count: int, tmp: Path, runs: int, warmup: int,
         for round_ in range(warmup + runs):
             tag = "warm-up" if round_ < warmup else f"run {round_ - warmup + 1}/{runs}"
             cold_cache = root / f"cache-cold-{round_}"
+            head_cache = head_only_copy(warm_cache, root / f"cache-head-{round_}")
             timed = [
                 (case.start, partial(run, interpreter, ad.root)),
                 (case.models, partial(run, import_models, ad.root)),
@@ -580,6 +594,8 @@ def bench_case(dialect: str, count: int, tmp: Path, runs: int, warmup: int,
                                     "autodiff, cold cache")),
                 (case.warm, partial(autodiff_generate, ad, warm_cache, expected, case,
                                     "autodiff, warm cache")),
+                (case.warm_head, partial(autodiff_generate, ad, head_cache, expected, case,
+                                         "autodiff, warm head, proof not cached")),
                 (case.alembic, partial(alembic_generate, alembic, expected, case)),
             ]
             for samples, func in timed:
@@ -588,6 +604,7 @@ def bench_case(dialect: str, count: int, tmp: Path, runs: int, warmup: int,
                     samples.add(clock)
                 note(f"  {tag}: {samples.label}: {clock[0]:.2f}s (CPU {clock[1]:.2f}s)")
             shutil.rmtree(cold_cache, ignore_errors=True)
+            shutil.rmtree(head_cache, ignore_errors=True)
         if profile:
             case.profile = profile_generate(ad, root, warm_cache)
     return case
@@ -616,7 +633,8 @@ def timed(label, func):
     return wrapper
 
 def patch(owner, name, label):
-    setattr(owner, name, timed(label, getattr(owner, name)))
+    if hasattr(owner, name):  # the tree measured may not have every function yet
+        setattr(owner, name, timed(label, getattr(owner, name)))
 
 import autodiff.cli, autodiff.generate, autodiff.head, autodiff.introspect, autodiff.model
 import autodiff.render, autodiff.sqla, autodiff.verify, autodiff.runner
@@ -628,6 +646,10 @@ patch(autodiff.sqla, "schema_from_metadata", "models -> Schema (schema_from_meta
 patch(autodiff.head, "head_schema", "head schema (head_schema)")
 patch(autodiff.head, "replay", "replay the scripts (runner)")
 patch(autodiff.head, "_write_atomically", "write the cache file")
+patch(autodiff.head, "write_atomically", "write a cache file")
+patch(autodiff.head, "decode_schema", "read a cache file (decode_schema)")
+patch(autodiff.generate, "target_flavor", "server flavor (target_flavor)")
+patch(autodiff.generate, "_drift_warnings", "live database drift (_drift_warnings)")
 patch(autodiff.introspect, "introspect", "introspect")
 schema = autodiff.model.Schema
 schema.from_json = staticmethod(timed("Schema.from_json (cache read)", schema.from_json))
@@ -751,10 +773,10 @@ def seconds(values: list[float]) -> tuple[str, str]:
 def result_rows(cases: list[Case]) -> list[list[str]]:
     rows = []
     for c in cases:
-        for s in (c.start, c.models, c.cold, c.warm, c.alembic):
+        for s in (c.start, c.models, c.cold, c.warm, c.warm_head, c.alembic):
             whole = seconds(s.seconds)
             own = ("", "", "")
-            if s in (c.cold, c.warm, c.alembic):
+            if s in (c.cold, c.warm, c.warm_head, c.alembic):
                 own = (*seconds(c.own(s)), f"{statistics.median(c.own(s, cpu=True)):.2f}")
             rows.append([c.dialect, str(c.tables), s.label, *whole,
                          f"{s.cpu_median:.2f}", *own])
@@ -765,6 +787,7 @@ def ratio_rows(cases: list[Case]) -> list[list[str]]:
     rows = []
     for c in cases:
         own_warm, own_cold, own_alembic = c.own(c.warm), c.own(c.cold), c.own(c.alembic)
+        own_head = c.own(c.warm_head)
         own_ratio = [a / w if w > 0 else float("inf")
                      for a, w in zip(own_alembic, own_warm, strict=True)]
         own_cpu = [a / w if w > 0 else float("inf") for a, w in
@@ -777,6 +800,7 @@ def ratio_rows(cases: list[Case]) -> list[list[str]]:
             f"{statistics.median(own_ratio):.1f}x ({', '.join(f'{r:.1f}' for r in own_ratio)})",
             f"{statistics.median(own_cpu):.1f}x",
             f"{statistics.median(a / b for a, b in zip(own_alembic, own_cold, strict=True)):.1f}x",
+            f"{statistics.median(a / b for a, b in zip(own_alembic, own_head, strict=True)):.1f}x",
         ])
     return rows
 
@@ -882,7 +906,8 @@ def main(argv: list[str] | None = None) -> None:
     print("Ratios, medians of round-by-round ratios (the rounds in brackets):\n")
     print_table(["dialect", "tables", "autodiff cold / alembic, whole",
                  "autodiff warm / alembic, whole", "alembic own / autodiff warm own",
-                 "same, CPU", "alembic own / autodiff cold own"], ratio_rows(cases))
+                 "same, CPU", "alembic own / autodiff cold own",
+                 "alembic own / autodiff warm head (proof not cached) own"], ratio_rows(cases))
     print("Changes found (last recorded run of each) against the expected ones:\n")
     print_table(["dialect", "tables", "tool", "expected", "found", "check"], check_rows(cases))
     print("Set-up (not timed): " + ", ".join(

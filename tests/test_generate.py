@@ -261,3 +261,50 @@ def test_without_a_terminal_nothing_waits_on_a_prompt(tmp_path: Path) -> None:
                             text=True, timeout=60, check=False)
     assert result.returncode == 0 and "[y/N]" not in result.stdout + result.stderr
     assert "drop column students.last_name" in sql_of(tmp_path, "0002")
+
+
+@pytest.mark.parametrize("exists", [True, False], ids=["existing", "not-yet-created"])
+def test_the_server_flavor_needs_no_scratch_database(tmp_path: Path, exists: bool,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL, the version is read from the server, whether or not db exists yet."""
+    from conftest import new_database, require_server
+
+    from autodiff import head
+    from autodiff.dialects import dialect_for
+    from autodiff.generate import target_flavor
+
+    require_server("postgresql")
+    db = new_database("postgresql", tmp_path)
+    if exists:
+        dialect_for(db).create_database(db)
+
+    def no_scratch(like: Database) -> None:
+        raise AssertionError("a scratch database was created to read the server version")
+
+    monkeypatch.setattr(head, "scratch_database", no_scratch)
+    try:
+        flavor = target_flavor(db)
+    finally:
+        dialect_for(db).drop_database(db)
+    assert flavor.version and flavor.version[0].isdigit()
+
+
+def test_a_second_generate_of_the_same_change_reuses_the_proof(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from autodiff import verify
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
+    project(tmp_path, db)
+    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    first = api.generate(db, tmp_path / "migrations", "models.py:Base", "students",
+                         base_dir=tmp_path, write=False)
+    assert first.verified
+
+    def no_scratch(like: Database) -> None:
+        raise AssertionError("the proof was built again")
+
+    monkeypatch.setattr(verify, "scratch_database", no_scratch)
+    again = api.generate(db, tmp_path / "migrations", "models.py:Base", "students",
+                         base_dir=tmp_path, write=False)
+    assert again.verified and again.text == first.text

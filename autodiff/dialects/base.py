@@ -40,9 +40,14 @@ class Dialect:
         """Whether the database (file, or database on the server) exists."""
         raise NotImplementedError
 
+    def server_connection(self, db: Database) -> Any:
+        """A connection to ``db``'s server that does not need ``db`` itself to exist."""
+        raise NotImplementedError
+
     def create_database(self, db: Database, like: Database | None = None) -> None:
         """Create an empty database (file, or database on the server), with the defaults
-        (character set, collation) of ``like`` where the dialect has such defaults."""
+        (character set, collation) of ``like``, if it exists and the dialect has such
+        defaults."""
         raise NotImplementedError
 
     def drop_database(self, db: Database) -> None:

@@ -51,8 +51,11 @@ class MySQLDialect(Dialect):
     def in_transaction(self, conn: Any) -> bool:
         return bool(conn.server_status & SERVER_STATUS_IN_TRANS)
 
+    def server_connection(self, db: Database) -> Any:
+        return self.connect(db, database="")
+
     def database_exists(self, db: Database) -> bool:
-        with self.connect(db, database="") as conn:
+        with self.server_connection(db) as conn:
             return bool(self.query(
                 conn, "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
                 (db.name,)))

@@ -59,11 +59,11 @@ class PostgreSQLDialect(Dialect):
 
         return bool(conn.info.transaction_status != TransactionStatus.IDLE)
 
-    def _maintenance(self, db: Database) -> Any:
+    def server_connection(self, db: Database) -> Any:
         return self.connect(db, database="postgres")
 
     def database_exists(self, db: Database) -> bool:
-        with self._maintenance(db) as conn:
+        with self.server_connection(db) as conn:
             return bool(self.query(conn, "SELECT 1 FROM pg_database WHERE datname = %s",
                                    (db.name,)))
 
@@ -71,11 +71,11 @@ class PostgreSQLDialect(Dialect):
         psycopg = _driver()
         # Another runner may have created it first.
         duplicate = contextlib.suppress(psycopg.errors.DuplicateDatabase)
-        with self._maintenance(db) as conn, duplicate:
+        with self.server_connection(db) as conn, duplicate:
             self.execute(conn, f"CREATE DATABASE {self.quote(db.name)}")
 
     def drop_database(self, db: Database) -> None:
-        with self._maintenance(db) as conn:
+        with self.server_connection(db) as conn:
             self.execute(conn, f"DROP DATABASE IF EXISTS {self.quote(db.name)} WITH (FORCE)")
 
     def acquire_lock(self, db: Database, conn: Any, timeout: float) -> Any:
