@@ -106,7 +106,8 @@ def generate(req: Request) -> Generated:
     if req.verify:
         from autodiff.verify import verify_script
 
-        verify_script(req.db, current, desired, text, path.name, _touched(planned), scripts)
+        verify_script(req.db, current, desired, text, path.name, _touched(planned), scripts,
+                      use_cache=req.use_cache)
         result.verified = True
     if req.write:
         path.write_text(text, encoding="utf-8")
