@@ -100,12 +100,12 @@ class Context:
 def context_for(sides: list[Source], dialect: str | None, dev_db: str | None,
                 base_dir: Path, use_cache: bool = True) -> Context:
     """The dialect and scratch server shared by both sides; ConfigError if they clash."""
-    own = {d for d in (s.dialect for s in sides) if d is not None}
+    own = sorted({d for d in (s.dialect for s in sides) if d is not None})
     if len(own) > 1:
         raise ConfigError(f"the sides are of different dialects ({', '.join(sorted(own))})",
                           hint="compare schemas of one dialect; snapshot each side "
                                "to compare them by eye")
-    chosen = dialect or (own.pop() if own else None)
+    chosen = dialect or (own[0] if own else None)
     server = parse_database(dev_db, base_dir) if dev_db else None
     if server is None:
         server = next((s.database for s in sides if s.database is not None
@@ -114,8 +114,8 @@ def context_for(sides: list[Source], dialect: str | None, dev_db: str | None,
         chosen = server.dialect if server is not None else "sqlite"
     if chosen not in DIALECTS:
         raise ConfigError(f"unknown dialect {chosen!r}", hint=f"one of {', '.join(DIALECTS)}")
-    if own and chosen not in own:
-        raise ConfigError(f"--dialect {chosen} does not match the sides ({own.pop()})")
+    if own and chosen != own[0]:
+        raise ConfigError(f"--dialect {chosen} does not match the sides ({own[0]})")
     return Context(chosen, server, base_dir, use_cache)
 
 

@@ -132,6 +132,8 @@ def test_migrations_and_models_alone_use_sqlite(tmp_path: Path) -> None:
     (("migrations@7", "migrations"), "migrations@7: no script has number 7"),
     (("migrations", "migrations", "--dialect", "postgresql"),
      "replaying migrations on postgresql needs a server"),
+    (("a.db", "migrations", "--dialect", "postgresql"),
+     "--dialect postgresql does not match the sides (sqlite)"),
     (("a.db", "postgresql://postgres@127.0.0.1:5432/postgres"),
      "the sides are of different dialects (postgresql, sqlite)"),
 ])
