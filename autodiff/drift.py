@@ -227,7 +227,10 @@ def render(report: CheckReport, fmt: str) -> str:
 
 def _summary(report: CheckReport) -> str:
     if report.exit_code == 0:
-        return "clean: database, migrations and models agree"
+        checked = "database and migrations" if any(s.startswith("models:")
+                                                   for s in report.skipped) \
+            else "database, migrations and models"
+        return f"clean: {checked} agree"
     if report.exit_code == 3:
         return f"only pending scripts: {len(report.findings)} not applied yet"
     problems = [f for f in report.findings if f.category != "pending"]
