@@ -200,7 +200,7 @@ def check(settings: Settings, fmt: str, no_cache: bool) -> None:
     """
     report = api.check(settings.database(), settings.migrations, settings.models,
                        base_dir=settings.models_base, ignore=settings.ignore,
-                       use_cache=not no_cache)
+                       use_cache=not no_cache, out=sys.stderr)
     from autodiff.drift import render
 
     click.echo(render(report, fmt), nl=False)

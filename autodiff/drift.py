@@ -154,7 +154,8 @@ def _replayed(req: CheckRequest, scripts: list[Script]) -> Schema:
 
     key = tuple(f"{s.name}\0{s.checksum}" for s in scripts)
     if key not in req.heads:
-        req.say(f"Replaying {len(scripts)} script(s) into a scratch database")
+        req.say(f"Head: replaying {len(scripts)} script(s) into a scratch {req.db.dialect} "
+                "database" + (" (cached when unchanged)" if req.use_cache else ""))
         req.heads[key] = head_schema(req.db, scripts, req.use_cache)
     return req.heads[key]
 
