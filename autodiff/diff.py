@@ -141,11 +141,12 @@ def _unique_key(u: Unique) -> Any:
 
 
 def _index_key(ix: Index) -> Any:
-    return (ix.columns, ix.unique, ix.expressions, ix.where)
+    return (ix.columns, ix.unique, ix.expressions, ix.where, ix.orders)
 
 
 def _fk_key(fk: ForeignKey) -> Any:
-    return (fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete, fk.on_update)
+    return (fk.columns, fk.ref_table, fk.ref_columns, fk.on_delete, fk.on_update, fk.deferrable,
+            fk.initially)
 
 
 def _check_key(c: Check) -> Any:

@@ -66,18 +66,40 @@ class Unique:
 
 @dataclass(frozen=True, slots=True)
 class Index:
-    """A non-constraint index: over plain ``columns``, or over ``expressions`` (SQL)."""
+    """A non-constraint index: over plain ``columns``, or over ``expressions`` (SQL).
+
+    ``orders`` gives each key part's sort order beyond the default: ``""`` (ASC),
+    ``"DESC"``, and on PostgreSQL a NULLS clause where it is not the default one
+    (``"NULLS FIRST"``, ``"DESC NULLS LAST"``). All-default is the empty tuple, so an
+    index without DESC parts equals (and snapshots as) one that never had the field.
+    """
 
     name: str
     columns: tuple[str, ...] = ()
     unique: bool = False
     expressions: tuple[str, ...] = ()
     where: str | None = None
+    orders: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not any(self.orders):
+            _set(self, "orders", ())
+        elif len(self.orders) != len(self.columns or self.expressions):
+            raise ValueError(f"index {self.name}: one sort order per key part")
+
+    def parts(self) -> tuple[tuple[str, str], ...]:
+        """Each key part (a column name or an expression) with its sort order."""
+        keys = self.columns or self.expressions
+        return tuple(zip(keys, self.orders or ("",) * len(keys), strict=True))
 
 
 @dataclass(frozen=True, slots=True)
 class ForeignKey:
-    """A foreign key; ``on_delete``/``on_update`` are None for the default (NO ACTION)."""
+    """A foreign key; ``on_delete``/``on_update`` are None for the default (NO ACTION).
+
+    ``deferrable`` and ``initially`` (None: IMMEDIATE, or ``"DEFERRED"``) are the
+    constraint's timing; never set on MySQL, which has none.
+    """
 
     name: str | None
     columns: tuple[str, ...]
@@ -85,6 +107,8 @@ class ForeignKey:
     ref_columns: tuple[str, ...]
     on_delete: str | None = None
     on_update: str | None = None
+    deferrable: bool = False
+    initially: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

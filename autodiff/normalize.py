@@ -147,6 +147,30 @@ def normalize_fk_action(dialect: str, raw: str | None) -> str | None:
     return None if action in RULES[dialect].default_actions else action
 
 
+def normalize_index_order(dialect: str, desc: bool, nulls_first: bool | None = None) -> str:
+    """One index key part's sort order: ``""`` (ASC), ``"DESC"``, plus on PostgreSQL a
+    NULLS clause only where it differs from the default (NULLS LAST for ASC, FIRST for
+    DESC: https://www.postgresql.org/docs/15/indexes-ordering.html)."""
+    order = "DESC" if desc else ""
+    if dialect != "postgresql" or nulls_first is None or nulls_first == desc:
+        return order
+    return f"{order} NULLS {'FIRST' if nulls_first else 'LAST'}".strip()
+
+
+def normalize_deferral(dialect: str, deferrable: bool | None, initially: str | None
+                       ) -> tuple[bool, str | None]:
+    """A foreign key's (``deferrable``, ``initially``) in one spelling per meaning.
+
+    PostgreSQL: INITIALLY DEFERRED implies DEFERRABLE; IMMEDIATE is the default. SQLite
+    has no SET CONSTRAINTS, so only DEFERRABLE INITIALLY DEFERRED differs from nothing
+    (https://www.sqlite.org/foreignkeys.html#fk_deferred). MySQL has no deferral.
+    """
+    deferred = (initially or "").upper() == "DEFERRED"
+    if dialect == "mysql" or (dialect == "sqlite" and not (deferrable and deferred)):
+        return False, None
+    return bool(deferrable) or deferred, "DEFERRED" if deferred else None
+
+
 def normalize_collation(dialect: str, name: str | None) -> str | None:
     """A column collation's canonical name; None for SQLite's default BINARY."""
     if name is None or dialect == "postgresql":  # PostgreSQL collation names are case-sensitive

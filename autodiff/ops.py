@@ -229,7 +229,7 @@ class CreateIndex(TableOp):
 
     def describe(self) -> str:
         kind = "unique index" if self.index.unique else "index"
-        parts = self.index.columns or self.index.expressions
+        parts = [f"{key} {order}" if order else key for key, order in self.index.parts()]
         return f"create {kind} {self.index.name} on {self.table} ({', '.join(parts)})"
 
 
@@ -253,8 +253,10 @@ class AddForeignKey(TableOp):
 
     def describe(self) -> str:
         fk = self.foreign_key
+        timing = " deferrable" if fk.deferrable else ""
+        timing += " initially deferred" if fk.initially == "DEFERRED" else ""
         return (f"add foreign key {self.table} ({', '.join(fk.columns)}) -> "
-                f"{fk.ref_table} ({', '.join(fk.ref_columns)})")
+                f"{fk.ref_table} ({', '.join(fk.ref_columns)}){timing}")
 
 
 @dataclass(frozen=True, slots=True)

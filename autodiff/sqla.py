@@ -27,7 +27,7 @@ from sqlalchemy import Table as SATable
 from sqlalchemy.engine import Dialect as SADialect
 from sqlalchemy.exc import CompileError
 from sqlalchemy.sql import operators
-from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.elements import UnaryExpression, _textual_label_reference
 
 from autodiff.database import Database
 from autodiff.diff import Renames
@@ -48,8 +48,10 @@ from autodiff.model import (
 from autodiff.normalize import (
     normalize_collation,
     normalize_default,
+    normalize_deferral,
     normalize_expression,
     normalize_fk_action,
+    normalize_index_order,
     normalize_type,
     type_base,
 )
@@ -227,8 +229,9 @@ class _Target:
             if self.dialect == "mysql" and _fulltext(ix):
                 continue  # FULLTEXT and SPATIAL indexes are not modelled
             index = self.index(ix, types)
-            if self.dialect == "mysql" and index.unique and index.columns:
-                uniques.append(Unique(index.name, index.columns))  # MySQL cannot tell them apart
+            if self.dialect == "mysql" and index.unique and index.columns and not index.orders:
+                # MySQL cannot tell them apart; a unique index with DESC parts stays an index.
+                uniques.append(Unique(index.name, index.columns))
             else:
                 indexes.append(index)
         # A CheckConstraint given to a Column is the column's, not in table.constraints.
@@ -311,24 +314,37 @@ class _Target:
         return self.flavor.charsets.get(str(charset)) if charset else None
 
     def index(self, ix: SAIndex, types: dict[str, str]) -> Index:
-        """An index: plain columns, or all its parts as expressions; partial if ``where``."""
-        parts = [_without_order(e) for e in ix.expressions]
+        """An index: plain columns, or all its parts as expressions, each with its order."""
+        keyed = [_sort_order(e, ix) for e in ix.expressions]
+        parts = [p for p, _, _ in keyed]
+        orders = tuple(self.order(ix, desc, nulls) for _, desc, nulls in keyed)
         where_clause = ix.dialect_options[self.dialect]["where"] \
             if self.dialect in ("postgresql", "sqlite") else None
         where = self.expression(where_clause, types) if where_clause is not None else None
         name = self.name(ix) or ""
         if all(isinstance(p, SAColumn) for p in parts):
-            return Index(name, tuple(p.name for p in parts), bool(ix.unique), where=where)
-        return Index(name, unique=bool(ix.unique), where=where,
+            return Index(name, tuple(p.name for p in parts), bool(ix.unique), where=where,
+                         orders=orders)
+        return Index(name, unique=bool(ix.unique), where=where, orders=orders,
                      expressions=tuple(self.expression(p, types) for p in parts))
 
+    def order(self, ix: SAIndex, desc: bool, nulls_first: bool | None) -> str:
+        """A key part's sort order; DESC only where the server keeps it."""
+        if nulls_first is not None and self.dialect != "postgresql":
+            raise ValueError(f"index {ix.name}: NULLS FIRST/LAST is for PostgreSQL only")
+        if desc and not _keeps_desc(self.dialect, self.flavor):
+            desc = False  # parsed and ignored by the server, so never read back
+        return normalize_index_order(self.dialect, desc, nulls_first)
+
     def foreign_key(self, fk: ForeignKeyConstraint) -> ForeignKey:
-        """A foreign key with its referential actions."""
+        """A foreign key with its referential actions and timing."""
         elements = list(fk.elements)
+        deferrable, initially = normalize_deferral(self.dialect, fk.deferrable, fk.initially)
         return ForeignKey(self.name(fk), tuple(e.parent.name for e in elements),
                           elements[0].column.table.name, tuple(e.column.name for e in elements),
                           normalize_fk_action(self.dialect, fk.ondelete),
-                          normalize_fk_action(self.dialect, fk.onupdate))
+                          normalize_fk_action(self.dialect, fk.onupdate),
+                          deferrable, initially)
 
 
 # MySQL types that have a collation. https://dev.mysql.com/doc/refman/8.0/en/charset-column.html
@@ -345,11 +361,30 @@ def _fulltext(ix: SAIndex) -> bool:
     return str(prefix).upper() in ("FULLTEXT", "SPATIAL")
 
 
-def _without_order(element: Any) -> Any:
-    # Index sort order is not modelled: name DESC is the column name.
+def _sort_order(element: Any, ix: SAIndex) -> tuple[Any, bool, bool | None]:
+    """An index key part without its ordering, whether DESC, and its NULLS FIRST (or
+    None); ``desc("name")`` names a column of the index's table by a string."""
+    desc, nulls_first = False, None
     while isinstance(element, UnaryExpression) and element.modifier in _ORDERING:
+        if element.modifier in (operators.nulls_first_op, operators.nulls_last_op):
+            nulls_first = element.modifier is operators.nulls_first_op
+        else:
+            desc = element.modifier is operators.desc_op
         element = element.element
-    return element
+    if isinstance(element, _textual_label_reference) and ix.table is not None:
+        element = ix.table.c.get(element.element, element)
+    return element, desc, nulls_first
+
+
+def _keeps_desc(dialect: str, flavor: Flavor) -> bool:
+    # MySQL before 8.0 and MariaDB before 10.8 parse DESC in an index and ignore it:
+    # https://dev.mysql.com/doc/refman/8.0/en/descending-indexes.html
+    # https://mariadb.com/kb/en/descending-indexes/
+    if dialect != "mysql" or not flavor.version:
+        return True
+    m = re.match(r"(\d+)\.(\d+)", flavor.version)
+    least = (10, 8) if "mariadb" in flavor.version.lower() else (8, 0)
+    return m is None or (int(m.group(1)), int(m.group(2))) >= least
 
 
 def _enums(metadata: MetaData) -> tuple[Enum, ...]:

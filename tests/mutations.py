@@ -2,7 +2,8 @@
 
 ``schema_pairs(dialect)`` draws ``(a, b, renames)``: ``a`` from ``schemas(dialect)``,
 then one to four mutations (add/drop/alter columns, add/drop indexes, uniques, checks
-and foreign keys, add/drop tables, renames with hints). Every ``b`` is valid in the
+and foreign keys, index sort orders, foreign key deferral, add/drop tables, renames with
+hints). Every ``b`` is valid in the
 dialect, normalized as introspection reads it back, and both directions can run on a
 database holding rows that are valid in ``a`` and in ``b``. Mutations that cannot,
 whatever the rows, are not drawn:
@@ -53,7 +54,9 @@ from tests.strategies import (
     _Names,
     _table,
     _type_specs,
+    deferral,
     fold,
+    orders,
     schemas,
 )
 
@@ -402,6 +405,28 @@ def add_index_or_unique(draw: Any, work: _Work) -> None:
     _set_table(work, tab, _undraft(d))
 
 
+def alter_index_order(draw: Any, work: _Work) -> None:
+    """New sort orders for an index's key parts (the index is dropped and created again)."""
+    choices = [(tab, i) for tab in work.tabs for i in tab.table.indexes
+               if not (work.dialect == "mysql" and i.unique)]  # no DESC: a unique constraint
+    if choices:
+        tab, index = draw(st.sampled_from(choices))
+        changed = replace(index, orders=orders(draw, work.dialect, len(index.parts())))
+        _set_table(work, tab, replace(tab.table, indexes=tuple(
+            changed if i is index else i for i in tab.table.indexes)))
+
+
+def alter_deferral(draw: Any, work: _Work) -> None:
+    """New DEFERRABLE/INITIALLY clauses for a foreign key (none on MySQL)."""
+    choices = [(tab, fk) for tab in work.tabs for fk in tab.table.foreign_keys]
+    if choices and work.dialect != "mysql":
+        tab, fk = draw(st.sampled_from(choices))
+        deferrable, initially = deferral(draw, work.dialect)
+        changed = replace(fk, deferrable=deferrable, initially=initially)
+        _set_table(work, tab, replace(tab.table, foreign_keys=tuple(
+            changed if f is fk else f for f in tab.table.foreign_keys)))
+
+
 def add_check(draw: Any, work: _Work) -> None:
     tab = draw(st.sampled_from(work.tabs))
     d = _draft(work, tab.table)
@@ -519,6 +544,6 @@ def _renamed_column(work: _Work, t: Table, old: str, new: str) -> Table:
 MUTATIONS: list[Callable[[Any, _Work], None]] = [
     add_column, drop_column, alter_type, widen_key, rename_unique, alter_nullable,
     alter_default, alter_comment, alter_table_comment, alter_collation, add_index_or_unique,
-    add_check, add_foreign_key, drop_constraint, add_table, drop_table, rename_table,
-    rename_column,
+    alter_index_order, alter_deferral, add_check, add_foreign_key, drop_constraint, add_table,
+    drop_table, rename_table, rename_column,
 ]

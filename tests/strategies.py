@@ -8,8 +8,9 @@ nowhere). Other limits respected here, by dialect:
 
 - MySQL: identifiers at most 64 characters, no trailing space, compared without
   case or accents (so all names are unique under that folding); no TEXT/BLOB/JSON in
-  keys (they need a prefix length); unique indexes read back as unique constraints,
-  so only non-unique indexes are drawn; no partial or expression indexes (MariaDB);
+  keys (they need a prefix length); unique indexes read back as unique constraints
+  unless a key part is DESC, so only those are drawn unique; no partial or expression
+  indexes (MariaDB); no DEFERRABLE foreign keys;
   MariaDB refuses NOT NULL on generated columns, and AUTO_INCREMENT columns in checks
   and generation expressions; InnoDB refuses ON DELETE SET DEFAULT, and ON UPDATE
   CASCADE from a nullable key into NOT NULL columns.
@@ -19,6 +20,8 @@ nowhere). Other limits respected here, by dialect:
   rowid alias (autoincrement), declared INT when it must not be.
 - Foreign keys point at a primary key or unique constraint and get new columns of
   the same types (and collations); SET NULL only on nullable columns.
+- Index key parts get random sort orders (DESC; NULLS FIRST/LAST on PostgreSQL), and
+  foreign keys random DEFERRABLE/INITIALLY clauses, both normalized.
 """
 
 from __future__ import annotations
@@ -47,8 +50,10 @@ from autodiff.model import (
 from autodiff.normalize import (
     normalize_collation,
     normalize_default,
+    normalize_deferral,
     normalize_expression,
     normalize_fk_action,
+    normalize_index_order,
     normalize_type,
 )
 
@@ -296,10 +301,19 @@ def _keys(draw: Any, dialect: str, names: _Names, t: _Draft) -> None:
             t.indexes.append(_index(draw, dialect, names(), cols, t))
 
 
+def orders(draw: Any, dialect: str, n: int) -> tuple[str, ...]:
+    """Sort orders for ``n`` key parts, normalized (PostgreSQL: NULLS clauses too)."""
+    nulls = [None, True, False] if dialect == "postgresql" else [None]
+    return tuple(normalize_index_order(dialect, draw(st.booleans()), draw(st.sampled_from(nulls)))
+                 for _ in range(n))
+
+
 def _index(draw: Any, dialect: str, name: str, cols: tuple[str, ...], t: _Draft) -> Index:
-    unique = dialect != "mysql" and draw(st.booleans())
+    unique = draw(st.booleans())
+    order = orders(draw, dialect, len(cols))
     if dialect == "mysql":
-        return Index(name, columns=cols)
+        # A unique index without DESC parts reads back as a unique constraint.
+        return Index(name, columns=cols, unique=unique and any(order), orders=order)
     q = dialect_for(dialect).quote
     where = None
     ints = _integers(t)
@@ -307,9 +321,9 @@ def _index(draw: Any, dialect: str, name: str, cols: tuple[str, ...], t: _Draft)
         where = normalize_expression(dialect, f"{q(draw(st.sampled_from(ints)))} > 0")
     texts = [c for c in cols if t.specs[c].text and not t.specs[c].raw.startswith('"')]
     if texts and draw(st.booleans()):
-        return Index(name, unique=unique, where=where,
+        return Index(name, unique=unique, where=where, orders=order[:1],
                      expressions=(normalize_expression(dialect, f"lower({q(texts[0])})"),))
-    return Index(name, columns=cols, unique=unique, where=where)
+    return Index(name, columns=cols, unique=unique, where=where, orders=order)
 
 
 def _checks(draw: Any, dialect: str, names: _Names, t: _Draft) -> None:
@@ -352,9 +366,17 @@ def _foreign_key(draw: Any, dialect: str, names: _Names, t: _Draft,
         if dialect == "mysql" and any(ref_columns[c].nullable for c in key):
             # ... and InnoDB refuses to cascade a nullable key into NOT NULL columns.
             on_update = None if on_update == "CASCADE" else on_update
+    deferrable, initially = deferral(draw, dialect)
     t.fks.append(ForeignKey(names(), tuple(cols), target.name, key,
                             on_delete=normalize_fk_action(dialect, on_delete),
-                            on_update=normalize_fk_action(dialect, on_update)))
+                            on_update=normalize_fk_action(dialect, on_update),
+                            deferrable=deferrable, initially=initially))
+
+
+def deferral(draw: Any, dialect: str) -> tuple[bool, str | None]:
+    """A foreign key's (deferrable, initially), normalized (none on MySQL)."""
+    return normalize_deferral(dialect, draw(st.booleans()),
+                              draw(st.sampled_from([None, "IMMEDIATE", "DEFERRED"])))
 
 
 @st.composite

@@ -75,6 +75,17 @@ CASES = [
      schema(with_(STUDENTS, indexes=(Index("ix", ("last_name",), unique=True),))),
      [ops.DropIndex("students", Index("ix", ("last_name",))),
       ops.CreateIndex("students", Index("ix", ("last_name",), unique=True))]),
+    ("index turned DESC", schema(with_(STUDENTS, indexes=(Index("ix", ("last_name",)),))),
+     schema(with_(STUDENTS, indexes=(Index("ix", ("last_name",), orders=("DESC",)),))),
+     [ops.DropIndex("students", Index("ix", ("last_name",))),
+      ops.CreateIndex("students", Index("ix", ("last_name",), orders=("DESC",)))]),
+    ("index order all ASC is no order", schema(with_(STUDENTS, indexes=(
+        Index("ix", ("last_name", "id"), orders=("", "")),))),
+     schema(with_(STUDENTS, indexes=(Index("ix", ("last_name", "id")),))), []),
+    ("fk made deferrable", schema(STUDENTS, ENROL),
+     schema(STUDENTS, with_(ENROL, foreign_keys=(replace(FK, deferrable=True),))),
+     [ops.DropForeignKey("enrol", FK),
+      ops.AddForeignKey("enrol", replace(FK, deferrable=True))]),
     ("fk action changed", schema(STUDENTS, ENROL),
      schema(STUDENTS, with_(ENROL, foreign_keys=(replace(FK, on_delete=None),))),
      [ops.DropForeignKey("enrol", FK),
@@ -126,6 +137,22 @@ def test_rename_column_carries_references() -> None:
     plain = diff(current, desired)
     assert ops.DropColumn("students", LAST) in plain
     assert any(op.destructive for op in plain)
+
+
+def test_rename_column_keeps_the_sort_order_of_its_index_parts() -> None:
+    ix = Index("ix", ("first_name", "last_name"), orders=("", "DESC"))
+    current = schema(with_(STUDENTS, indexes=(ix,)))
+    surname = replace(LAST, name="surname")
+    desired = schema(with_(STUDENTS, columns=(ID, FIRST, surname), indexes=(
+        replace(ix, columns=("first_name", "surname")),)))
+    renames = Renames(columns={("students", "last_name"): "surname"})
+    assert diff(current, desired, renames) == (
+        ops.RenameColumn("students", "last_name", "surname"),)
+    flipped = schema(with_(STUDENTS, columns=(ID, FIRST, surname), indexes=(
+        replace(ix, columns=("first_name", "surname"), orders=("DESC", "")),)))
+    assert [op.describe() for op in diff(current, flipped, renames)] == [
+        "rename column students.last_name to surname", "drop index ix on students",
+        "create index ix on students (first_name DESC, surname)"]
 
 
 def test_rename_table_carries_foreign_keys_into_it() -> None:

@@ -308,3 +308,32 @@ def test_a_second_generate_of_the_same_change_reuses_the_proof(
     again = api.generate(db, tmp_path / "migrations", "models.py:Base", "students",
                          base_dir=tmp_path, write=False)
     assert again.verified and again.text == first.text
+
+
+def test_a_desc_index_generates_upgrades_and_then_shows_no_changes(
+        fresh_db: Database, tmp_path: Path) -> None:
+    # The reported bug: the DESC was lost and the proof refused the script.
+    project(tmp_path, fresh_db)
+    (tmp_path / "models.py").write_text(textwrap.dedent("""
+        from sqlalchemy import Integer, String, Index, desc
+        from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+        class Base(DeclarativeBase):
+            pass
+
+
+        class Student(Base):
+            __tablename__ = "students"
+            id: Mapped[int] = mapped_column(Integer, primary_key=True)
+            last_name: Mapped[str] = mapped_column(String(50))
+            __table_args__ = (Index("ix_last_desc", desc("last_name")),)
+    """))
+    out = cli(tmp_path, "generate", "-m", "init", "--no-input")
+    assert "Verified" in out
+    q = '`' if fresh_db.dialect == "mysql" else '"'
+    assert f"ON {q}students{q} ({q}last_name{q} DESC)" in sql_of(tmp_path, "0001")
+    cli(tmp_path, "upgrade")
+    again = run_cli("generate", "-m", "again", "--no-input", cwd=tmp_path)
+    assert again.returncode == 0 and "No changes detected" in again.stdout + again.stderr
+    assert not list((tmp_path / "migrations").glob("0002*"))

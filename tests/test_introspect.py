@@ -285,6 +285,64 @@ def test_features_recreate_equal(features: Schema, dialect: str, tmp_path: Path)
         d.drop_database(copy)
 
 
+# Sort order and deferral as each database's own DDL spells them (lower case, defaults
+# written out), and what introspection must read back.
+ORDERED = {
+    "sqlite": """CREATE TABLE p (id INTEGER PRIMARY KEY, a TEXT, b INT);
+CREATE TABLE c (id INT PRIMARY KEY, p_id INT REFERENCES p (id) deferrable initially deferred,
+  q_id INT, FOREIGN KEY (q_id) REFERENCES p (id) DEFERRABLE INITIALLY IMMEDIATE);
+CREATE INDEX ix_a ON p (a desc, b ASC);
+CREATE UNIQUE INDEX ux_b ON p (b DESC);
+CREATE INDEX ix_expr ON p (lower(a) DESC, b) WHERE b > 0""",
+    "postgresql": """CREATE TABLE p (id int PRIMARY KEY, a text, b int);
+CREATE TABLE c (id int PRIMARY KEY, p_id int REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED,
+  q_id int, CONSTRAINT c_q FOREIGN KEY (q_id) REFERENCES p (id) DEFERRABLE);
+CREATE INDEX ix_a ON p (a desc nulls first, b asc nulls first);
+CREATE UNIQUE INDEX ux_b ON p (b DESC NULLS LAST);
+CREATE INDEX ix_expr ON p (lower(a) DESC, b) WHERE b > 0""",
+    "mysql": """CREATE TABLE p (id int PRIMARY KEY, a varchar(10), b int);
+CREATE INDEX ix_a ON p (a desc, b ASC);
+CREATE UNIQUE INDEX ux_b ON p (b DESC)""",
+}
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_sort_order_and_deferral_are_read(empty_db: Database, tmp_path: Path) -> None:
+    d = dialect_for(empty_db)
+    conn = d.connect(empty_db)
+    try:
+        run_script(empty_db, conn, ORDERED[empty_db.dialect])
+        schema = introspect(empty_db, conn)
+    finally:
+        conn.close()
+    p = _table(schema, "p")
+    pg = empty_db.dialect == "postgresql"
+    # PostgreSQL keeps a NULLS clause only where it is not the default for the direction.
+    want = [Index("ix_a", ("a", "b"), orders=("DESC", "NULLS FIRST" if pg else "")),
+            Index("ux_b", ("b",), unique=True, orders=("DESC NULLS LAST" if pg else "DESC",))]
+    if empty_db.dialect != "mysql":  # MariaDB has no expression indexes
+        want.append(Index("ix_expr", expressions=('LOWER("a")', '"b"'), where='"b" > 0',
+                          orders=("DESC", "")))
+    assert p.indexes == Table("p", indexes=tuple(want)).indexes  # sorted by name
+    assert p.uniques == ()  # a unique DESC index is an index on MySQL too
+    if empty_db.dialect != "mysql":
+        timing = [(fk.columns, fk.deferrable, fk.initially)
+                  for fk in _table(schema, "c").foreign_keys]
+        # SQLite: DEFERRABLE INITIALLY IMMEDIATE behaves as no clause at all.
+        assert sorted(timing) == [(("p_id",), True, "DEFERRED"), (("q_id",), pg, None)]
+    copy = new_database(empty_db.dialect, tmp_path)
+    d.create_database(copy)
+    try:
+        conn = d.connect(copy)
+        try:
+            create(copy, conn, schema)
+            assert introspect(copy, conn) == schema
+        finally:
+            conn.close()
+    finally:
+        d.drop_database(copy)
+
+
 def test_version_table_is_not_part_of_the_schema(empty_db: Database) -> None:
     d = dialect_for(empty_db)
     conn = d.connect(empty_db)
@@ -392,7 +450,7 @@ def test_parse_create_table_with_tricky_names_and_comments() -> None:
     parsed = parse_create_table(sql)
     assert parsed.checks == [("c,1", '"x ""y" > 0'), (None, "z <> ')'")]
     assert parsed.uniques == [("u (1)", ('x "y', "z"))]
-    assert parsed.foreign_keys == [("fk", ("z",), "p q")]
+    assert parsed.foreign_keys == [("fk", ("z",), "p q", False)]
     assert parsed.collations == {'x "y': "NOCASE"}
     assert parsed.generated == {"g": ('"x ""y" * 2', True)}
     assert parsed.without_rowid
@@ -402,5 +460,12 @@ def test_parse_create_index_and_view() -> None:
     assert parse_create_index(
         'CREATE UNIQUE INDEX "i" ON "t" (lower(a) COLLATE NOCASE DESC, "b") WHERE a > 0;'
     ) == (["lower(a)", '"b"'], "a > 0")
+    assert parse_create_table(
+        'CREATE TABLE t (a INT REFERENCES p DEFERRABLE INITIALLY DEFERRED NOT NULL, '
+        'b INT CONSTRAINT f REFERENCES p NOT DEFERRABLE INITIALLY DEFERRED, '
+        'c INT REFERENCES p ON DELETE SET NULL DEFERRABLE CHECK (c > 0) , '
+        'FOREIGN KEY (c) REFERENCES p (id) MATCH SIMPLE DEFERRABLE INITIALLY DEFERRED)'
+    ).foreign_keys == [(None, ("a",), "p", True), ("f", ("b",), "p", False),
+                       (None, ("c",), "p", False), (None, ("c",), "p", True)]
     assert view_query('CREATE VIEW IF NOT EXISTS "v AS x" (a, b) AS SELECT 1, 2') == \
         "SELECT 1, 2"

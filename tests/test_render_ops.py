@@ -213,9 +213,26 @@ CASES = [
     Case("create index", ops.CreateIndex, lambda s: _table(
         s, "child", indexes=(*_get(s, "child").indexes, Index("child_qty_ix", ("qty",))))),
     Case("drop index", ops.DropIndex, lambda s: _table(s, "child", indexes=())),
+    Case("create index: DESC, mixed and unique DESC", ops.CreateIndex, lambda s: _table(
+        s, "child", indexes=(*_get(s, "child").indexes,
+                             Index("child_qty_name_ix", ("qty", "name"), orders=("DESC", "")),
+                             Index("child_id_ux", ("id",), unique=True, orders=("DESC",))))),
+    Case("index order: ASC to DESC", ops.CreateIndex, lambda s: _table(
+        s, "child", indexes=(Index("child_name", ("name",), orders=("DESC",)),))),
+    Case("create index: NULLS and DESC expression", ops.CreateIndex, lambda s: _table(
+        s, "child", indexes=(*_get(s, "child").indexes, Index(
+            "child_nulls_ix", expressions=('"qty"', 'LOWER("name")', '"id"'),
+            orders=("NULLS FIRST", "DESC", "DESC NULLS LAST")))), dialects=("postgresql",)),
     Case("add foreign key", ops.AddForeignKey, lambda s: _table(s, "note", foreign_keys=(
         ForeignKey("note_parent", ("n",), "parent", ("id",), on_delete="CASCADE"),))),
     Case("drop foreign key", ops.DropForeignKey, lambda s: _table(s, "child", foreign_keys=())),
+    Case("add foreign key: deferrable", ops.AddForeignKey, lambda s: _table(
+        s, "note", foreign_keys=(
+        ForeignKey("note_parent", ("n",), "parent", ("id",), deferrable=True,
+                   initially="DEFERRED"),)), dialects=("sqlite", "postgresql")),
+    Case("foreign key made deferrable", ops.AddForeignKey, lambda s: _table(
+        s, "child", foreign_keys=(replace(_get(s, "child").foreign_keys[0], deferrable=True),)),
+         dialects=("postgresql",)),
     Case("add check", ops.AddCheck, lambda s: _table(s, "parent", checks=(
         Check("parent_id_positive", _expr(s.dialect, '"id" > 0')),))),
     Case("drop check", ops.DropCheck, lambda s: _table(s, "child", checks=())),
@@ -407,6 +424,7 @@ UNSUPPORTED = [
     ("sqlite", ops.AddColumn("t", Column("a", "integer", nullable=False))),
     ("sqlite", ops.SetTableComment("t", None, "x")),
     ("mysql", ops.CreateEnum(Enum("e", ("a",)))),
+    ("mysql", ops.AddForeignKey("t", ForeignKey("f", ("a",), "p", ("id",), deferrable=True))),
     ("mysql", ops.RebuildTable(Table("t"), Table("t"), (), ())),
     ("mysql", ops.AlterColumn("t", Column("a", "int", computed=Computed("`b` + 1")),
                               Column("a", "int", computed=Computed("`b` + 1", stored=True)),
@@ -897,6 +915,67 @@ GOLDENS: dict[str, dict[str, list[str]]] = {
         ],
         'mysql': [
             "ALTER TABLE `note` COMMENT = 'notes'",
+        ],
+    },
+    'create index: DESC, mixed and unique DESC': {
+        'sqlite': [
+            'CREATE UNIQUE INDEX "child_id_ux" ON "child" ("id" DESC)',
+            'CREATE INDEX "child_qty_name_ix" ON "child" ("qty" DESC, "name")',
+        ],
+        'postgresql': [
+            'CREATE UNIQUE INDEX "child_id_ux" ON "child" ("id" DESC)',
+            'CREATE INDEX "child_qty_name_ix" ON "child" ("qty" DESC, "name")',
+        ],
+        'mysql': [
+            'CREATE UNIQUE INDEX `child_id_ux` ON `child` (`id` DESC)',
+            'CREATE INDEX `child_qty_name_ix` ON `child` (`qty` DESC, `name`)',
+        ],
+    },
+    'index order: ASC to DESC': {
+        'sqlite': [
+            'DROP INDEX "child_name"',
+            'CREATE INDEX "child_name" ON "child" ("name" DESC)',
+        ],
+        'postgresql': [
+            'DROP INDEX "child_name"',
+            'CREATE INDEX "child_name" ON "child" ("name" DESC)',
+        ],
+        'mysql': [
+            'DROP INDEX `child_name` ON `child`',
+            'CREATE INDEX `child_name` ON `child` (`name` DESC)',
+        ],
+    },
+    'create index: NULLS and DESC expression': {
+        'postgresql': [
+            'CREATE INDEX "child_nulls_ix" ON "child" '
+            '("qty" NULLS FIRST, (LOWER("name")) DESC, "id" DESC NULLS LAST)',
+        ],
+    },
+    'add foreign key: deferrable': {
+        'sqlite': [
+            'CREATE TABLE "_autodiff_new_note" (\n'
+            '  "id" INT NOT NULL,\n'
+            '  "n" integer NOT NULL,\n'
+            '  "body" text,\n'
+            '  PRIMARY KEY ("id"),\n'
+            '  CONSTRAINT "note_parent" FOREIGN KEY ("n") REFERENCES "parent" ("id") '
+            'DEFERRABLE INITIALLY DEFERRED\n'
+            ')',
+            'INSERT INTO "_autodiff_new_note" ("id", "n", "body")\n'
+            'SELECT "id", "n", "body" FROM "note"',
+            'DROP TABLE "note"',
+            'ALTER TABLE "_autodiff_new_note" RENAME TO "note"',
+        ],
+        'postgresql': [
+            'ALTER TABLE "note" ADD CONSTRAINT "note_parent" FOREIGN KEY ("n") REFERENCES '
+            '"parent" ("id") DEFERRABLE INITIALLY DEFERRED',
+        ],
+    },
+    'foreign key made deferrable': {
+        'postgresql': [
+            'ALTER TABLE "child" DROP CONSTRAINT "child_parent"',
+            'ALTER TABLE "child" ADD CONSTRAINT "child_parent" FOREIGN KEY ("parent_id") '
+            'REFERENCES "parent" ("id") DEFERRABLE',
         ],
     },
 }

@@ -253,3 +253,56 @@ def test_server_flavor_of_a_live_database(empty_db: Database) -> None:
     else:
         assert flavor.version is not None and flavor.collation == "utf8mb4_unicode_ci"
         assert flavor.charsets["latin1"].startswith("latin1_")
+
+
+# -- index sort order and foreign key timing -----------------------------------------------
+
+def _ordered() -> MetaData:
+    from sqlalchemy import ForeignKey, Index, desc, func
+
+    metadata = MetaData()
+    t = Table("t", metadata, Column("id", Integer, primary_key=True), Column("a", String(9)),
+              Column("p", Integer, ForeignKey("t.id", deferrable=True, initially="deferred")),
+              Index("ix_by_name", desc("a")))
+    Index("ix_mixed", t.c.a, t.c.id.desc())
+    Index("ux_desc", t.c.a.desc(), unique=True)
+    Index("ix_expr", func.lower(t.c.a).desc())
+    return metadata
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_desc_by_name_by_column_and_on_expressions(dialect: str) -> None:
+    table = schema_from_metadata(_ordered(), dialect).tables[0]
+    orders = {ix.name: (ix.columns, ix.orders) for ix in table.indexes}
+    assert orders["ix_by_name"] == (("a",), ("DESC",))  # desc("a") names the column
+    assert orders["ix_mixed"] == (("a", "id"), ("", "DESC"))
+    assert orders["ux_desc"] == (("a",), ("DESC",))  # an index even on MySQL
+    assert orders["ix_expr"] == ((), ("DESC",))
+    assert table.uniques == ()
+    fk = table.foreign_keys[0]
+    # MySQL and MariaDB have no deferred constraints (and refuse the clause).
+    assert (fk.deferrable, fk.initially) == ((False, None) if dialect == "mysql"
+                                             else (True, "DEFERRED"))
+
+
+def test_desc_is_dropped_for_servers_that_ignore_it() -> None:
+    def orders(version: str) -> tuple[str, ...]:
+        table = schema_from_metadata(_ordered(), "mysql", flavor=Flavor(version)).tables[0]
+        return next(ix.orders for ix in table.indexes if ix.name == "ix_mixed")
+
+    assert orders("10.6.12-MariaDB") == ()
+    assert orders("5.7.44") == ()
+    assert orders("10.11.6-MariaDB") == ("", "DESC")
+    assert orders("8.0.36") == ("", "DESC")
+
+
+def test_nulls_order_is_postgresql_only() -> None:
+    from sqlalchemy import Index
+
+    metadata = MetaData()
+    t = Table("t", metadata, Column("id", Integer, primary_key=True), Column("a", Integer))
+    Index("ix", t.c.a.desc().nulls_last(), t.c.id.nulls_first())
+    assert schema_from_metadata(metadata, "postgresql").tables[0].indexes[0].orders == (
+        "DESC NULLS LAST", "NULLS FIRST")
+    with pytest.raises(ConfigError, match="NULLS FIRST/LAST is for PostgreSQL only"):
+        schema_from_metadata(metadata, "mysql")

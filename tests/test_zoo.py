@@ -48,6 +48,7 @@ MODELS = {
     "uppercase.py:metadata": ALL_DIALECTS,
     "flask_models.py:db": ALL_DIALECTS,
     "sqlmodel_models.py:SQLModel": ALL_DIALECTS,
+    "ordering.py:metadata": ALL_DIALECTS,
     "pg_types.py:metadata": ("postgresql",),
     "mysql_types.py:metadata": ("mysql",),
     "sqlite_types.py:metadata": ("sqlite",),

@@ -34,6 +34,7 @@ from autodiff.normalize import (
     normalize_default,
     normalize_expression,
     normalize_fk_action,
+    normalize_index_order,
     normalize_type,
     normalize_view,
 )
@@ -47,8 +48,9 @@ _COLUMNS = """SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_D
   COLLATION_NAME, COLUMN_COMMENT, GENERATION_EXPRESSION FROM information_schema.COLUMNS
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> %s ORDER BY TABLE_NAME, ORDINAL_POSITION"""
 # {expression}: MySQL 8's functional key parts; MariaDB has no such column.
-_INDEXES = """SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, INDEX_TYPE, {expression}
-FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> %s
+# COLLATION: 'D' for a descending key part (MySQL 8, MariaDB 10.8+).
+_INDEXES = """SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, INDEX_TYPE, {expression},
+  COLLATION FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME <> %s
 ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"""
 _FOREIGN_KEYS = """SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME,
   k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE
@@ -109,8 +111,8 @@ def _table(name: str, comment: str | None, default_collation: str, columns: list
             pk = PrimaryKey(keys)
         elif index_type in ("FULLTEXT", "SPATIAL"):
             continue  # not modelled
-        elif not non_unique:
-            uniques.append(Unique(index_name, keys))
+        elif not non_unique and not _descending(parts):
+            uniques.append(Unique(index_name, keys))  # a DESC one stays an index, as in sqla
         elif not any(_made_for(fk, index_name, keys) for fk in foreign_keys):
             plain.append(_index(index_name, parts))
     types = {c.name: c.type for c in cols}
@@ -177,10 +179,16 @@ def _mysql8_literal(default: str, type_: str) -> str:
     return "'" + default.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def _descending(parts: list[tuple[Any, ...]]) -> bool:
+    return any(text(p[4]) == "D" for p in parts)
+
+
 def _index(name: str, parts: list[tuple[Any, ...]]) -> Index:
+    unique = not int(parts[0][0])
+    orders = tuple(normalize_index_order("mysql", text(p[4]) == "D") for p in parts)
     if all(p[1] is not None for p in parts):
-        return Index(name, columns=tuple(p[1] for p in parts))
-    return Index(name, expressions=tuple(
+        return Index(name, columns=tuple(p[1] for p in parts), unique=unique, orders=orders)
+    return Index(name, unique=unique, orders=orders, expressions=tuple(
         normalize_expression("mysql", text(p[3]) or "") if p[1] is None
         else normalize_expression("mysql", "`" + p[1].replace("`", "``") + "`")
         for p in parts))

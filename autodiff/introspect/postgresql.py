@@ -30,6 +30,7 @@ from autodiff.normalize import (
     normalize_collation,
     normalize_default,
     normalize_expression,
+    normalize_index_order,
     normalize_type,
     normalize_view,
 )
@@ -58,7 +59,8 @@ _KEY_NAMES = """ARRAY(SELECT a.attname FROM unnest(c.{key}) WITH ORDINALITY k(n,
 _CONSTRAINTS = f"""{_TABLES_CTE}
 SELECT t.relname, c.conname, c.contype, {_KEY_NAMES.format(key="conkey", rel="conrelid")},
   r.relname, {_KEY_NAMES.format(key="confkey", rel="confrelid")}, c.confupdtype, c.confdeltype,
-  CASE WHEN c.contype = 'c' THEN pg_get_constraintdef(c.oid, true) END
+  CASE WHEN c.contype = 'c' THEN pg_get_constraintdef(c.oid, true) END,
+  c.condeferrable, c.condeferred
 FROM t JOIN pg_constraint c ON c.conrelid = t.oid AND c.contype IN ('p', 'u', 'f', 'c')
 LEFT JOIN pg_class r ON r.oid = c.confrelid"""
 # Key parts: the column's name, or NULL and the expression's text. NOT IN (a hashed
@@ -71,7 +73,8 @@ SELECT t.relname, ic.relname, i.indisunique,
         ORDER BY k),
   ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
         FROM generate_series(1, i.indnkeyatts) k ORDER BY k),
-  pg_get_expr(i.indpred, i.indrelid, true)
+  pg_get_expr(i.indpred, i.indrelid, true),
+  ARRAY(SELECT i.indoption[k - 1] FROM generate_series(1, i.indnkeyatts) k ORDER BY k)
 FROM t JOIN pg_index i ON i.indrelid = t.oid JOIN pg_class ic ON ic.oid = i.indexrelid
 WHERE i.indexrelid NOT IN (SELECT c.conindid FROM pg_constraint c
                            WHERE c.contype IN ('p', 'u', 'x'))"""
@@ -124,9 +127,11 @@ def _table(name: str, comment: str | None, columns: list[tuple[Any, ...]],
         indexes=tuple(_index(row, types) for row in indexes),
         foreign_keys=tuple(
             ForeignKey(n, tuple(keys), ref, tuple(refs),
-                       on_delete=_ACTIONS[deltype], on_update=_ACTIONS[updtype])
-            for n, keys, ref, refs, updtype, deltype, _ in by_kind.get("f", [])),
-        checks=tuple(_check(n, sql, types) for n, _, _, _, _, _, sql in by_kind.get("c", [])),
+                       on_delete=_ACTIONS[deltype], on_update=_ACTIONS[updtype],
+                       deferrable=deferrable, initially="DEFERRED" if deferred else None)
+            for n, keys, ref, refs, updtype, deltype, _, deferrable, deferred
+            in by_kind.get("f", [])),
+        checks=tuple(_check(n, row[5], types) for n, *row in by_kind.get("c", [])),
         comment=comment,
     )
 
@@ -151,11 +156,14 @@ def _column(row: tuple[Any, ...], types: dict[str, str]) -> Column:
 
 
 def _index(row: tuple[Any, ...], types: dict[str, str]) -> Index:
-    name, unique, columns, parts, where = row
+    name, unique, columns, parts, where, options = row
     where = normalize_expression("postgresql", where, types) if where is not None else None
+    # pg_index.indoption bits: 1 DESC, 2 NULLS FIRST (INDOPTION_DESC, INDOPTION_NULLS_FIRST).
+    orders = tuple(normalize_index_order("postgresql", bool(o & 1), bool(o & 2))
+                   for o in options)
     if all(c is not None for c in columns):
-        return Index(name, columns=tuple(columns), unique=unique, where=where)
-    return Index(name, unique=unique, where=where, expressions=tuple(
+        return Index(name, columns=tuple(columns), unique=unique, where=where, orders=orders)
+    return Index(name, unique=unique, where=where, orders=orders, expressions=tuple(
         normalize_expression("postgresql", p, types) for p in parts))
 
 

@@ -37,6 +37,7 @@ from autodiff.normalize import (
     normalize_default,
     normalize_expression,
     normalize_fk_action,
+    normalize_index_order,
     normalize_type,
     normalize_view,
 )
@@ -50,7 +51,7 @@ _COLUMNS = f"""{_TABLES}
 SELECT t.name, p.name, p.type, p."notnull", p.dflt_value, p.pk, p.hidden
 FROM t JOIN pragma_table_xinfo(t.name) p ORDER BY t.name, p.cid"""
 _INDEXES = f"""{_TABLES}
-SELECT t.name, il.name, il."unique", il.origin, il.partial, ix.cid, ix.name
+SELECT t.name, il.name, il."unique", il.origin, il.partial, ix.cid, ix.name, ix."desc"
 FROM t JOIN pragma_index_list(t.name) il JOIN pragma_index_xinfo(il.name) ix
 WHERE ix.key = 1 ORDER BY t.name, il.name, ix.seqno"""
 _FOREIGN_KEYS = f"""{_TABLES}
@@ -145,13 +146,14 @@ def _column(row: tuple[Any, ...], parsed: ParsedTable, rowid: str | None) -> Col
 
 def _index(name: str, unique: bool, partial: bool, parts: list[tuple[Any, ...]],
            sql: str) -> Index:
+    orders = tuple(normalize_index_order("sqlite", bool(p[5])) for p in parts)
     if not partial and all(p[3] >= 0 for p in parts):
-        return Index(name, columns=tuple(p[4] for p in parts), unique=unique)
+        return Index(name, columns=tuple(p[4] for p in parts), unique=unique, orders=orders)
     texts, where = parse_create_index(sql)
     if all(p[3] >= 0 for p in parts):
-        return Index(name, columns=tuple(p[4] for p in parts), unique=unique,
+        return Index(name, columns=tuple(p[4] for p in parts), unique=unique, orders=orders,
                      where=normalize_expression("sqlite", where) if where else None)
-    return Index(name, unique=unique,
+    return Index(name, unique=unique, orders=orders,
                  expressions=tuple(normalize_expression("sqlite", t) for t in texts),
                  where=normalize_expression("sqlite", where) if where else None)
 
@@ -165,10 +167,12 @@ def _foreign_keys(rows: list[tuple[Any, ...]], parsed: ParsedTable,
         # REFERENCES parent without columns means the parent's primary key.
         refs = tuple(p[2] for p in parts) if parts[0][2] is not None else tuple(
             pks.get(ref_table, ()))
+        name, deferred = _take_fk(parsed, cols, ref_table)
         out.append(ForeignKey(
-            _take_fk_name(parsed, cols, ref_table), cols, ref_table, refs,
+            name, cols, ref_table, refs,
             on_delete=normalize_fk_action("sqlite", on_delete),
-            on_update=normalize_fk_action("sqlite", on_update)))
+            on_update=normalize_fk_action("sqlite", on_update),
+            deferrable=deferred, initially="DEFERRED" if deferred else None))
     return tuple(out)
 
 
@@ -191,9 +195,11 @@ def _take_name(found: list[tuple[str | None, tuple[str, ...]]], cols: tuple[str,
     return None
 
 
-def _take_fk_name(parsed: ParsedTable, cols: tuple[str, ...], ref_table: str) -> str | None:
-    for i, (name, parsed_cols, parsed_ref) in enumerate(parsed.foreign_keys):
+def _take_fk(parsed: ParsedTable, cols: tuple[str, ...], ref_table: str
+             ) -> tuple[str | None, bool]:
+    """The name parsed for a foreign key, and whether it is initially deferred."""
+    for i, (name, parsed_cols, parsed_ref, deferred) in enumerate(parsed.foreign_keys):
         if _key(parsed_cols) == _key(cols) and parsed_ref.lower() == ref_table.lower():
             del parsed.foreign_keys[i]
-            return name
-    return None
+            return name, deferred
+    return None, False

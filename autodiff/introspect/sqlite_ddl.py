@@ -51,7 +51,9 @@ class ParsedTable:
 
     checks: list[tuple[str | None, str]] = field(default_factory=list)
     uniques: list[tuple[str | None, tuple[str, ...]]] = field(default_factory=list)
-    foreign_keys: list[tuple[str | None, tuple[str, ...], str]] = field(default_factory=list)
+    # (name, columns, referenced table, DEFERRABLE INITIALLY DEFERRED)
+    foreign_keys: list[tuple[str | None, tuple[str, ...], str, bool]] = field(
+        default_factory=list)
     collations: dict[str, str] = field(default_factory=dict)
     generated: dict[str, tuple[str, bool]] = field(default_factory=dict)
     without_rowid: bool = False
@@ -132,7 +134,8 @@ def _table_constraint(sql: str, item: list[Token], parsed: ParsedTable) -> None:
         parsed.checks.append((name, _inside(sql, item, paren)))
     elif kind == "FOREIGN":
         ref = next(i for i, t in enumerate(item) if t.upper == "REFERENCES")
-        parsed.foreign_keys.append((name, _names(sql, item, paren), item[ref + 1].value))
+        parsed.foreign_keys.append((name, _names(sql, item, paren), item[ref + 1].value,
+                                    _deferred(item, ref + 1)))
 
 
 def _column(sql: str, item: list[Token], parsed: ParsedTable) -> None:
@@ -147,7 +150,8 @@ def _column(sql: str, item: list[Token], parsed: ParsedTable) -> None:
         elif word == "UNIQUE":
             parsed.uniques.append((name, (column,)))
         elif word == "REFERENCES":
-            parsed.foreign_keys.append((name, (column,), item[i + 1].value))
+            parsed.foreign_keys.append((name, (column,), item[i + 1].value,
+                                        _deferred(item, i + 1)))
         elif word == "COLLATE":
             parsed.collations[column] = item[i + 1].value
         elif word == "AS" and i + 1 < len(item) and item[i + 1].text == "(":
@@ -158,6 +162,24 @@ def _column(sql: str, item: list[Token], parsed: ParsedTable) -> None:
                     "COLLATE", "GENERATED"):
             name = None  # a CONSTRAINT name belongs to the one constraint after it
         i = _close(item, i) + 1 if item[i].text == "(" else i + 1
+
+
+# Words that begin the next column constraint, after a REFERENCES clause.
+_AFTER_REFERENCES = {"CONSTRAINT", "CHECK", "UNIQUE", "PRIMARY", "COLLATE", "GENERATED", "AS",
+                     "REFERENCES"}
+
+
+def _deferred(item: list[Token], start: int) -> bool:
+    """Whether the REFERENCES clause from ``item[start]`` ends DEFERRABLE INITIALLY DEFERRED
+    (https://www.sqlite.org/syntax/foreign-key-clause.html)."""
+    words = [t.upper for t in item[start:]]
+    for j, word in enumerate(words):
+        if word == "DEFERRABLE":
+            return (j == 0 or words[j - 1] != "NOT") and words[j + 1:j + 3] == [
+                "INITIALLY", "DEFERRED"]
+        if word in _AFTER_REFERENCES:
+            return False
+    return False
 
 
 def parse_create_index(sql: str) -> tuple[list[str], str | None]:
@@ -192,4 +214,4 @@ def view_query(sql: str) -> str:
 
 # A cheap test run on every table: only these words make parsing its SQL worthwhile
 # (generated columns are known from the PRAGMA and parsed regardless).
-NEEDS_PARSE = re.compile(r"CHECK|CONSTRAINT|COLLATE|WITHOUT", re.IGNORECASE)
+NEEDS_PARSE = re.compile(r"CHECK|CONSTRAINT|COLLATE|WITHOUT|DEFERRABLE", re.IGNORECASE)

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from autodiff import ops
-from autodiff.model import Column, Table
+from autodiff.model import Column, ForeignKey, Table
 from autodiff.normalize import type_base
 from autodiff.render.base import Renderer
 
@@ -47,11 +47,24 @@ class MySQLRenderer(Renderer):
         """The column's inline COMMENT."""
         return f"COMMENT {self.literal(column.comment)}" if column.comment is not None else ""
 
+    def foreign_key_sql(self, fk: ForeignKey) -> str:
+        """FOREIGN KEY constraint; neither server has deferred constraints."""
+        # https://dev.mysql.com/doc/refman/8.0/en/ansi-diff-foreign-keys.html
+        if fk.deferrable:
+            self.unsupported(f"a DEFERRABLE foreign key ({', '.join(fk.columns)})")
+        return super().foreign_key_sql(fk)
+
     def table_options_sql(self, table: Table) -> str:
         """The table's COMMENT= option."""
         return f" COMMENT={self.literal(table.comment)}" if table.comment is not None else ""
 
     # -- ops ----------------------------------------------------------------------
+    def add_foreign_key_sql(self, op: ops.AddForeignKey) -> list[str]:
+        """ALTER TABLE ... ADD FOREIGN KEY, never DEFERRABLE."""
+        if op.foreign_key.deferrable:
+            self.cannot(op, "no deferred constraints")
+        return super().add_foreign_key_sql(op)
+
     def rename_table_sql(self, op: ops.RenameTable) -> list[str]:
         """RENAME TABLE."""
         return [f"RENAME TABLE {self.quote(op.old)} TO {self.quote(op.new)}"]

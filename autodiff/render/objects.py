@@ -164,13 +164,17 @@ class ObjectRenderer:
             sql += f" ON DELETE {fk.on_delete}"
         if fk.on_update:
             sql += f" ON UPDATE {fk.on_update}"
+        if fk.deferrable:
+            sql += " DEFERRABLE" + (f" INITIALLY {fk.initially}" if fk.initially else "")
         return sql
 
     # -- indexes, views, triggers, enums --------------------------------------------
     def index_sql(self, table: str, index: Index) -> str:
         """CREATE [UNIQUE] INDEX over columns and/or expressions, partial if ``where``."""
-        parts = [self.quote(c) for c in index.columns]
-        parts += [self.index_expression_sql(e) for e in index.expressions]
+        keys = [self.quote(c) for c in index.columns]
+        keys += [self.index_expression_sql(e) for e in index.expressions]
+        parts = [f"{key} {order}" if order else key
+                 for key, (_, order) in zip(keys, index.parts(), strict=True)]
         unique = "UNIQUE " if index.unique else ""
         sql = (f"CREATE {unique}INDEX {self.quote(index.name)} ON {self.quote(table)} "
                f"({', '.join(parts)})")
