@@ -70,11 +70,13 @@ def test_interrupted_generate_drops_its_scratch_database(empty_db: Database, tmp
                                                or list(private_tmp.glob("autodiff-*/*.db"))):
         time.sleep(0.1)
     assert time.monotonic() < deadline, "the replay never started"
+    # Ours, as far as can be told: other test runs on the same server make their own.
+    ours = scratch_names(empty_db) - before
     time.sleep(1.0)  # inside the slow script
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0 and "Traceback" not in err
-    assert scratch_names(empty_db) == before  # servers: the scratch database is gone
+    assert not ours & scratch_names(empty_db)  # servers: the scratch database is gone
     assert list(private_tmp.iterdir()) == []  # SQLite: the scratch file and its folder too
 
 
