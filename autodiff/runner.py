@@ -11,6 +11,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -231,16 +232,36 @@ class Session:
     def _run_subprocess(self, script: Script, current: int) -> None:
         interpreter = ["sh"] if script.kind == "sh" else [sys.executable]
         target = str(self.db.path) if self.db.path is not None else self.db.spec
-        env = {**os.environ, "AUTODIFF_DB": target}
-        proc = subprocess.run([*interpreter, str(script.path), target], env=env,
-                              capture_output=True, text=True,
-                              errors="replace", check=False)
-        if proc.stdout:
-            for line in proc.stdout.splitlines():
-                self.say(f"  {line}")
-        if proc.returncode != 0:
-            lines = [mask(ln, self.db) for ln in proc.stderr.splitlines() if ln.strip()]
+        # Unbuffered, so a Python script's progress lines arrive as they are printed.
+        env = {"PYTHONUNBUFFERED": "1", **os.environ, "AUTODIFF_DB": target}
+        returncode, stderr = self._stream([*interpreter, str(script.path), target], env)
+        if returncode != 0:
+            lines = [mask(ln, self.db) for ln in stderr if ln.strip()]
             last = lines[-1] if lines else "(no output on stderr)"
-            raise ScriptFailed(f"{script.name} exited with status {proc.returncode}: {last}",
+            raise ScriptFailed(f"{script.name} exited with status {returncode}: {last}",
                                hint=f"nothing was recorded; the database is still at version "
                                     f"{current}", details=tuple(lines[-20:]))
+
+    def _stream(self, argv: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
+        """Run a script, showing its stdout as it comes (a long data step shows progress);
+        its stderr is kept for the error message."""
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, errors="replace", bufsize=1)
+        assert proc.stdout is not None and proc.stderr is not None
+        stderr: list[str] = []
+        # stderr drains in a thread: a script filling the pipe would block otherwise.
+        reader = threading.Thread(target=lambda: stderr.extend(proc.stderr or ()), daemon=True)
+        reader.start()
+        try:
+            for line in proc.stdout:
+                self.say(f"  {line.rstrip(chr(10))}")
+            returncode = proc.wait()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            reader.join(timeout=5)
+            proc.stdout.close()
+            proc.stderr.close()
+        return returncode, [line.rstrip("\n") for line in stderr]

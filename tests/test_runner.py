@@ -211,6 +211,37 @@ def test_failing_shell_script_shows_its_stderr(empty_db: Database, tmp_path: Pat
     assert autodiff.get_db_version(empty_db) == 0
 
 
+class _FlagOnFirst(io.StringIO):
+    """An output stream that creates ``flag`` when it sees the script's first line."""
+
+    def __init__(self, flag: Path) -> None:
+        super().__init__()
+        self.flag = flag
+
+    def write(self, text: str) -> int:
+        if "first" in text:
+            self.flag.touch()
+        return super().write(text)
+
+
+@pytest.mark.parametrize("ext", ["py", "sh"])
+def test_script_output_is_shown_while_the_script_runs(tmp_path: Path, ext: str) -> None:
+    """The script waits for a flag that only its first line, once shown, creates."""
+    folder, flag = tmp_path / "m", tmp_path / "flag"
+    body = {
+        "py": f"import os, time\nprint('first')\n"
+              f"for _ in range(200):\n    if os.path.exists({str(flag)!r}): break\n"
+              f"    time.sleep(0.05)\nprint('second' if os.path.exists({str(flag)!r}) "
+              f"else 'not live')\n",
+        "sh": f"echo first\nfor i in $(seq 200); do [ -e '{flag}' ] && break; sleep 0.05; "
+              f"done\n[ -e '{flag}' ] && echo second || echo 'not live'\n",
+    }[ext]
+    write(folder, f"0001-progress.{ext}", body)
+    out = _FlagOnFirst(flag)
+    autodiff.upgrade(tmp_path / "app.db", folder, out=out)
+    assert "  first\n" in out.getvalue() and "  second\n" in out.getvalue()
+
+
 def test_run_migrations_wants_create_db_first(fresh_db: Database, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path / "m", "0001-initialize.sql", CREATE_STUDENTS)
