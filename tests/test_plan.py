@@ -6,6 +6,7 @@ situations on each database through the ordinary runner and check the result.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from autodiff import ops
 from autodiff.api import upgrade
 from autodiff.database import Database
 from autodiff.depends import table_order, view_order
+from autodiff.dialects import dialect_for
 from autodiff.diff import Renames, diff
 from autodiff.introspect import introspect
 from autodiff.model import (
@@ -33,6 +35,7 @@ from autodiff.model import (
 from autodiff.plan import plan
 from autodiff.render import create_schema_sql, render_ops
 from autodiff.safety import REWRITE, warnings
+from tests.conftest import new_database
 from tests.helpers import rows
 
 
@@ -377,3 +380,69 @@ def test_enum_values_used_in_the_same_script_replace_the_type() -> None:
     assert kinds(planned) == ["ReplaceEnum(mood)", "AlterColumn(t)"]
     assert planned[0] == ops.ReplaceEnum(current.enums[0], used.enums[0], (
         ops.EnumUse("t", Column("m", "mood"), "'b'"),))
+
+
+# -- PostgreSQL enum regressions found by check's hypothesis property -------------------------
+
+ORDER = Enum("Order", ("a", "'"))
+
+
+@pytest.fixture
+def pg_db(tmp_path: Path) -> Iterator[Database]:
+    """An empty PostgreSQL database (these regressions are PostgreSQL's own)."""
+    db = new_database("postgresql", tmp_path)
+    dialect_for(db).create_database(db)
+    try:
+        yield db
+    finally:
+        dialect_for(db).drop_database(db)
+
+
+def _migrate_for_real(db: Database, tmp_path: Path, a: Schema, b: Schema) -> None:
+    """a by script 0001, plan(diff(a, b)) by script 0002 through the runner; then db is b."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "0001-a.sql").write_text("".join(f"{s};\n" for s in create_schema_sql(a)))
+    upgrade(db, folder)
+    current = introspect(db)
+    planned = plan(diff(current, b), current, b)
+    (folder / "0002-b.sql").write_text(
+        "".join(f"{s};\n" for _, sql in render_ops(planned, "postgresql") for s in sql))
+    upgrade(db, folder)
+    assert diff(introspect(db), b) == ()
+
+
+def test_pg_retyping_a_key_column_beside_an_enum_column_bounces_the_foreign_key(
+        pg_db: Database, tmp_path: Path) -> None:
+    """PostgreSQL 15 fails ALTER TYPE on a key column when the key also holds an enum."""
+
+    def table(size: str) -> Table:
+        return Table("g", (Column("a", '"Order"', False), Column("b", f"numeric({size},2)", False),
+                           Column("c", '"Order"', False), Column("d", f"numeric({size},2)", False)),
+                     PrimaryKey(("a", "b"), "g_pkey"),
+                     foreign_keys=(ForeignKey("g_c_fkey", ("c", "d"), "g", ("a", "b")),))
+
+    a = Schema("postgresql", (table("10"),), enums=(ORDER,))
+    b = Schema("postgresql", (table("12"),), enums=(ORDER,))
+    planned = plan(diff(a, b), a, b)
+    assert [type(op).__name__ for op in planned] == [
+        "DropForeignKey", "AlterColumn", "AlterColumn", "AddForeignKey"]
+    _migrate_for_real(pg_db, tmp_path, a, b)
+
+
+def test_pg_enum_replaced_while_a_column_of_it_is_dropped(pg_db: Database,
+                                                           tmp_path: Path) -> None:
+    """The old type outlives the replacement until the column using it is dropped."""
+    a = Schema("postgresql", (Table("s", (Column("old", '"Order"', False),
+                                          Column("keep", '"Order"', False)),
+                                    PrimaryKey(("old",), "s_pkey")),), enums=(ORDER,))
+    b = Schema("postgresql", (Table("s", (Column("new", '"Order"', False),
+                                          Column("keep", '"Order"', False)),
+                                    PrimaryKey(("new",), "s_pkey")),),
+               enums=(Enum("Order", ("a",)),))
+    planned = plan(diff(a, b), a, b)
+    names = [type(op).__name__ for op in planned]
+    assert names.index("DropColumn") < names.index("DropEnum")
+    replaced = next(op for op in planned if isinstance(op, ops.ReplaceEnum))
+    assert not replaced.drop_old and [u.column.name for u in replaced.uses] == ["keep"]
+    _migrate_for_real(pg_db, tmp_path, a, b)
