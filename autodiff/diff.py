@@ -41,6 +41,7 @@ def diff(current: Schema, desired: Schema, renames: Renames | None = None) -> tu
     out: list[ops.Op] = [*_rename_ops(current, renames)]
     current = apply_renames(current, renames)
     out += _enum_ops(current, desired)
+    out += _sequence_ops(current, desired)
     for name in sorted({t.name for t in current.tables} | {t.name for t in desired.tables}):
         old, new = current.table(name), desired.table(name)
         if old is None and new is not None:
@@ -79,6 +80,16 @@ def _enum_ops(current: Schema, desired: Schema) -> list[ops.Op]:
                 out += [ops.DropEnum(was), ops.CreateEnum(enum)]
     wanted = {e.name for e in desired.enums}
     out += [ops.DropEnum(e) for e in current.enums if e.name not in wanted]
+    return out
+
+
+def _sequence_ops(current: Schema, desired: Schema) -> list[ops.Op]:
+    old = {s.name: s for s in current.sequences}
+    new = {s.name: s for s in desired.sequences}
+    out: list[ops.Op] = [ops.CreateSequence(s) for name, s in new.items() if name not in old]
+    out += [ops.AlterSequence(old[name], s) for name, s in new.items()
+            if name in old and old[name] != s]
+    out += [ops.DropSequence(s) for name, s in old.items() if name not in new]
     return out
 
 

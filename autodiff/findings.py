@@ -121,7 +121,7 @@ def _alter_column(op: ops.AlterColumn, sides: Sides) -> Found:
 
 
 _ATTRIBUTE_WORDS = {"nullable": "nullability", "autoincrement": "autoincrement",
-                    "computed": "generated expression"}
+                    "computed": "generated expression", "on_update": "on update"}
 
 
 def _attribute(column: Column, change: str) -> str:
@@ -214,4 +214,8 @@ _DESCRIBERS: dict[type, Callable[..., Found]] = {
     ops.DropEnum: _named("enum", "enum"),
     ops.AddEnumValues: _enum_values,
     ops.SetTableComment: _table_comment,
+    ops.CreateSequence: _named("sequence", "sequence"),
+    ops.DropSequence: _named("sequence", "sequence"),
+    ops.AlterSequence: lambda op, sides: [("sequence", op.current.name, sides.differs(*change))
+                                          for change in op.differences()],
 }

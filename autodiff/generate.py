@@ -178,7 +178,8 @@ def _live_at_head(req: Request, scripts: list[Script]) -> Schema:
 
 def _managed_parts(current: Schema, desired: Schema, ignore: tuple[str, ...],
                    renames: Renames | None = None) -> tuple[Schema, Schema]:
-    """Leave out ignored tables; keep what models cannot express (views, triggers, enums).
+    """Leave out ignored tables; keep what models cannot express (views, triggers), and
+    enums and sequences the models do not declare.
 
     Kept views and triggers are wanted as the database will show them after ``renames``
     (PostgreSQL and SQLite rewrite them on RENAME; on MySQL the plan creates them again).
@@ -190,9 +191,13 @@ def _managed_parts(current: Schema, desired: Schema, ignore: tuple[str, ...],
     desired = desired.without_tables({t.name for t in desired.tables if ignored(t.name)})
     declared = {e.name for e in desired.enums}
     kept_enums = tuple(e for e in current.enums if e.name not in declared)
+    # Sequences too: one a hand-written script made is not declared, and a removed
+    # Sequence may still be called by a default or by application code.
+    named = {s.name for s in desired.sequences}
+    kept_sequences = tuple(s for s in current.sequences if s.name not in named)
     after = apply_renames(current, renames or Renames())
     desired = replace(desired, views=after.views, enums=desired.enums + kept_enums,
-                      triggers=after.triggers)
+                      triggers=after.triggers, sequences=desired.sequences + kept_sequences)
     return current, desired
 
 

@@ -144,7 +144,8 @@ def _read_cache(path: Path) -> Schema | None:
 # by another layout is never read.
 _CLASSES: tuple[type, ...] = (
     model.Schema, model.Table, model.Column, model.Computed, model.PrimaryKey, model.Unique,
-    model.Index, model.ForeignKey, model.Check, model.View, model.Trigger, model.Enum)
+    model.Index, model.ForeignKey, model.Check, model.View, model.Trigger, model.Enum,
+    model.Sequence)
 _FIELDS = tuple(tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES)
 _NUMBER = {cls: n for n, cls in enumerate(_CLASSES)}
 LAYOUT = hashlib.sha256(repr([(c.__name__, f) for c, f in zip(_CLASSES, _FIELDS, strict=True)])

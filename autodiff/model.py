@@ -36,7 +36,14 @@ class Computed:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A table column; ``type`` and ``default`` are normalized SQL of the dialect."""
+    """A table column; ``type`` and ``default`` are normalized SQL of the dialect.
+
+    ``on_update`` is MySQL's ``ON UPDATE CURRENT_TIMESTAMP[(fsp)]``, normalized like a
+    default; None everywhere else (no other dialect has the clause).
+    ``identity`` is ``"ALWAYS"`` for PostgreSQL's ``GENERATED ALWAYS AS IDENTITY`` (an
+    INSERT may not give the value); None for every other numbering, serial and ``BY
+    DEFAULT`` identity alike, which behave the same.
+    """
 
     name: str
     type: str
@@ -46,6 +53,8 @@ class Column:
     computed: Computed | None = None
     collation: str | None = None
     comment: str | None = None
+    on_update: str | None = None
+    identity: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +178,62 @@ class Enum:
     values: tuple[str, ...]
 
 
+#: Each integer type's range, for sequences: PostgreSQL's defaults depend on it.
+_RANGES = {"smallint": 2**15, "integer": 2**31, "bigint": 2**63}
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    """A standalone PostgreSQL sequence (not one a serial or identity column owns).
+
+    Options at PostgreSQL's default are held as their default value (None for ``start``,
+    ``minvalue``, ``maxvalue``, whose defaults depend on the type and the direction), so
+    ``CREATE SEQUENCE s`` and one stating the defaults are equal.
+    https://www.postgresql.org/docs/15/sql-createsequence.html
+    """
+
+    name: str
+    type: str = "bigint"
+    increment: int = 1
+    start: int | None = None
+    minvalue: int | None = None
+    maxvalue: int | None = None
+    cache: int = 1
+    cycle: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in _RANGES:
+            raise ValueError(f"sequence {self.name}: type {self.type!r} is not an integer type")
+        low, high = self.default_bounds()
+        if self.minvalue == low:
+            _set(self, "minvalue", None)
+        if self.maxvalue == high:
+            _set(self, "maxvalue", None)
+        if self.start is not None and self.start == self.default_start():
+            _set(self, "start", None)
+
+    def default_bounds(self) -> tuple[int, int]:
+        """NO MINVALUE and NO MAXVALUE: 1 and the type's maximum ascending, the type's
+        minimum and -1 descending."""
+        size = _RANGES[self.type]
+        return (1, size - 1) if self.increment > 0 else (-size, -1)
+
+    def bounds(self) -> tuple[int, int]:
+        """The sequence's effective minimum and maximum."""
+        low, high = self.default_bounds()
+        return (low if self.minvalue is None else self.minvalue,
+                high if self.maxvalue is None else self.maxvalue)
+
+    def default_start(self) -> int:
+        """The start when none is given: the minimum ascending, the maximum descending."""
+        low, high = self.bounds()
+        return low if self.increment > 0 else high
+
+    def first(self) -> int:
+        """The sequence's effective start value."""
+        return self.default_start() if self.start is None else self.start
+
+
 #: Name -> table, per live Schema (by id; a finalizer drops the entry with the schema).
 #: Kept outside the dataclass so equality, fields and the snapshot do not see it.
 _TABLE_INDEXES: dict[int, dict[str, Table]] = {}
@@ -196,11 +261,12 @@ class Schema:
     views: tuple[View, ...] = ()
     triggers: tuple[Trigger, ...] = ()
     enums: tuple[Enum, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
 
     def __post_init__(self) -> None:
         if self.dialect not in DIALECTS:
             raise ValueError(f"unknown dialect {self.dialect!r}")
-        for name in ("tables", "views", "triggers", "enums"):
+        for name in ("tables", "views", "triggers", "enums", "sequences"):
             _set(self, name, _sorted(getattr(self, name), lambda o: o.name))
 
     def table(self, name: str) -> Table | None:

@@ -42,8 +42,9 @@ from autodiff.typenames import (
     type_base,
 )
 
-__all__ = ["RULES", "Rules", "is_numeric_type", "normalize_collation", "normalize_default",
-           "normalize_expression", "normalize_fk_action", "normalize_type", "normalize_view",
+__all__ = ["RULES", "Rules", "is_numeric_type", "mysql_implicit_default", "normalize_collation",
+           "normalize_default", "normalize_expression", "normalize_fk_action",
+           "normalize_on_update", "normalize_type", "normalize_view", "split_on_update",
            "type_base"]
 
 # -- the rules per dialect --------------------------------------------------------
@@ -114,13 +115,41 @@ def normalize_default(dialect: str, raw: str | None, type_: str | None = None) -
     """A column default in canonical form; None when there is none (or it is NULL)."""
     if raw is None:
         return None
+    out = _normalize_default(dialect, raw, type_)
+    return _mysql_now(out, type_, on_update=False) if dialect == "mysql" and out else out
+
+
+def normalize_on_update(dialect: str, raw: str | None, type_: str | None = None) -> str | None:
+    """MySQL's ``ON UPDATE`` expression in canonical form (``CURRENT_TIMESTAMP(3)``)."""
+    if raw is None:
+        return None
+    out = _normalize_default(dialect, raw, type_)
+    return _mysql_now(out, type_, on_update=True) if dialect == "mysql" and out else out
+
+
+def mysql_implicit_default(default: str | None, nullable: bool,
+                           on_update: str | None) -> str | None:
+    """None for the zero date MariaDB gives a NOT NULL column with ON UPDATE and no
+    default: created without a default, it reads back with that one."""
+    if on_update is None or nullable or default is None or not _ZERO_DATE.fullmatch(default):
+        return default
+    return None
+
+
+def split_on_update(raw: str) -> tuple[str | None, str | None]:
+    """``"X ON UPDATE Y"`` (a MySQL server default written with its ON UPDATE clause, as
+    SQLAlchemy users must) as ``("X", "Y")``; ``(raw, None)`` without the clause."""
+    m = _ON_UPDATE.search(raw.strip())
+    if m is None:
+        return raw, None
+    return raw.strip()[:m.start()].strip() or None, m.group(1)
+
+
+def _normalize_default(dialect: str, raw: str, type_: str | None) -> str | None:
     rules = RULES[dialect]
     text = strip_outer_parens(raw)
     if dialect == "postgresql":
         text = _strip_pg_literal_cast(text, type_)
-    if dialect == "mysql":
-        # ON UPDATE CURRENT_TIMESTAMP is not modelled (MySQL reports it apart, in EXTRA).
-        text = strip_outer_parens(_ON_UPDATE.sub("", text))
     tree = _parse(rules, text)
     if tree is None:
         return _plain(rules, text) or None
@@ -184,9 +213,35 @@ def normalize_view(dialect: str, sql: str) -> str:
     return collapse_whitespace(sql, RULES[dialect].backslash).rstrip(";").rstrip()
 
 
-_ON_UPDATE = re.compile(
-    r"\s+ON\s+UPDATE\s+(CURRENT_TIMESTAMP|NOW|LOCALTIMESTAMP|LOCALTIME)(\s*\(\s*\d*\s*\))?$",
-    re.IGNORECASE)
+# MySQL's clause takes only CURRENT_TIMESTAMP or a synonym, with an optional precision.
+_NOW_CALL = r"(?:CURRENT_TIMESTAMP|NOW|LOCALTIMESTAMP|LOCALTIME)(?:\s*\(\s*(\d*)\s*\))?"
+_ON_UPDATE = re.compile(rf"(?:^|\s)ON\s+UPDATE\s+({_NOW_CALL})$", re.IGNORECASE)
+_NOW = re.compile(_NOW_CALL, re.IGNORECASE)
+_FSP = re.compile(r"\((\d)\)")
+_ZERO_DATE = re.compile(r"'0000-00-00 00:00:00(\.0+)?'")
+
+
+def _mysql_now(text: str, type_: str | None, on_update: bool) -> str:
+    """CURRENT_TIMESTAMP (or a synonym) with the precision MariaDB stores for the column.
+
+    On a DATETIME/TIMESTAMP of precision f, MariaDB stores a default's precision p as f
+    when p is 0, absent or above f, and an ON UPDATE's as f when absent or above f (a
+    lower one is refused); MySQL 8 takes only p = f. So both read back as p = f:
+    https://mariadb.com/kb/en/timestamp/
+    """
+    m = _NOW.fullmatch(text)
+    if m is None:
+        return text
+    p = int(m.group(1)) if m.group(1) else None
+    base = type_base(type_) if type_ else ""
+    if base in ("datetime", "timestamp"):
+        fsp = _FSP.search(type_ or "")
+        f = int(fsp.group(1)) if fsp else 0
+        if p is None or p >= f or (p == 0 and not on_update):
+            p = f
+        elif on_update:  # refused by the server: kept as written, so its error shows
+            return f"CURRENT_TIMESTAMP({p})"
+    return f"CURRENT_TIMESTAMP({p})" if p else "CURRENT_TIMESTAMP"
 # The spellings PostgreSQL reads as a boolean, and their unique prefixes ('t', 'of').
 # https://www.postgresql.org/docs/15/datatype-boolean.html
 _PG_BOOLEAN_WORDS = ((True, ("true", "yes", "on", "1")), (False, ("false", "no", "off", "0")))

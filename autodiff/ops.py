@@ -7,6 +7,7 @@ carry whole objects (not just names) so that a renderer needs nothing else and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from autodiff.model import (
@@ -16,6 +17,7 @@ from autodiff.model import (
     ForeignKey,
     Index,
     PrimaryKey,
+    Sequence,
     Table,
     Trigger,
     Unique,
@@ -147,7 +149,7 @@ class RenameColumn(TableOp):
 
 #: The attributes of a column an AlterColumn can change.
 COLUMN_CHANGES = ("type", "nullable", "default", "autoincrement", "computed", "collation",
-                  "comment")
+                  "comment", "identity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,6 +468,14 @@ class ReplaceEnum(Op):
     current: Enum
     desired: Enum
     uses: tuple[EnumUse, ...] = ()
+    #: False when a column still of the old type is dropped later in the script: the
+    #: plan then drops the old type (``old_name``) after it.
+    drop_old: bool = True
+
+    @staticmethod
+    def old_name(name: str) -> str:
+        """What the old type is renamed to while the columns are converted."""
+        return f"{name}__autodiff_old"
 
     @property
     def table_name(self) -> str:
@@ -478,3 +488,67 @@ class ReplaceEnum(Op):
     def describe(self) -> str:
         return (f"replace enum {self.desired.name} ({', '.join(self.current.values)} -> "
                 f"{', '.join(self.desired.values)})")
+
+
+@dataclass(frozen=True, slots=True)
+class CreateSequence(Op):
+    sequence: Sequence
+
+    @property
+    def table_name(self) -> str:
+        return self.sequence.name
+
+    def reverse(self) -> Op:
+        return DropSequence(self.sequence)
+
+    def describe(self) -> str:
+        return f"create sequence {self.sequence.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class DropSequence(Op):
+    """Drop a sequence: its position is lost, so one created again numbers from the start."""
+
+    sequence: Sequence
+    destructive = True
+
+    @property
+    def table_name(self) -> str:
+        return self.sequence.name
+
+    def reverse(self) -> Op:
+        return CreateSequence(self.sequence)
+
+    def describe(self) -> str:
+        return f"drop sequence {self.sequence.name}"
+
+
+#: The options of a sequence, each with how to read its effective value.
+SEQUENCE_OPTIONS: tuple[tuple[str, Callable[[Sequence], object]], ...] = (
+    ("type", lambda s: s.type), ("increment", lambda s: s.increment),
+    ("minvalue", lambda s: s.bounds()[0]), ("maxvalue", lambda s: s.bounds()[1]),
+    ("start", lambda s: s.first()), ("cache", lambda s: s.cache), ("cycle", lambda s: s.cycle))
+
+
+@dataclass(frozen=True, slots=True)
+class AlterSequence(Op):
+    """A change of a sequence's options (ALTER SEQUENCE keeps its current value)."""
+
+    current: Sequence
+    desired: Sequence
+
+    @property
+    def table_name(self) -> str:
+        return self.desired.name
+
+    def reverse(self) -> Op:
+        return AlterSequence(self.desired, self.current)
+
+    def differences(self) -> list[tuple[str, str, str]]:
+        """Each option whose effective value changes: (option, current, desired)."""
+        return [(name, str(value(self.current)).lower(), str(value(self.desired)).lower())
+                for name, value in SEQUENCE_OPTIONS if value(self.current) != value(self.desired)]
+
+    def describe(self) -> str:
+        words = [f"{name} {old} -> {new}" for name, old, new in self.differences()]
+        return f"alter sequence {self.desired.name}: {', '.join(words)}"

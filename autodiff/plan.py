@@ -38,18 +38,22 @@ _PHASES: dict[type[ops.Op], float] = {
     # columns they reference (MySQL even a type change, PostgreSQL a key's drop).
     ops.DropTable: 2.5,
     ops.DropIndex: 3, ops.DropUnique: 3, ops.DropCheck: 3,
+    # Sequences before the tables and columns whose defaults call nextval(), after them
+    # when dropped.
     ops.CreateEnum: 5, ops.AddEnumValues: 5, ops.ReplaceEnum: 5,
+    ops.CreateSequence: 5, ops.AlterSequence: 5,
     ops.CreateTable: 6,
     ops.AddColumn: 7, ops.SetPrimaryKey: 8, ops.AlterColumn: 9, ops.RebuildTable: 9,
     ops.SetTableComment: 9,
     ops.DropColumn: 10,
-    ops.DropEnum: 12,
+    ops.DropEnum: 12, ops.DropSequence: 12,
     ops.AddUnique: 13, ops.CreateIndex: 13, ops.AddCheck: 13,
     ops.AddForeignKey: 14,
     ops.CreateView: 15, ops.CreateTrigger: 15,
 }
-# Changes to a key column that MySQL refuses while a foreign key uses the column.
-_MYSQL_FK_BLOCKING = frozenset({"type", "collation"})
+# Changes to a key column that MySQL (and PostgreSQL, with an enum in the key) refuses
+# while a foreign key uses the column.
+_FK_BLOCKING = frozenset({"type", "collation"})
 
 
 def plan(changes: Iterable[ops.Op], current: Schema, desired: Schema) -> tuple[ops.Op, ...]:
@@ -217,13 +221,22 @@ def _blocked(table: Table, fk: ForeignKey, steps: list[ops.Op], ctx: Context) ->
                                              *((fk.ref_table, c) for c in refs)}
                 for u in op.uses):
             return True
-        # MySQL refuses to change the type of a column a foreign key uses (either side).
+        # MySQL refuses to change the type of a column a foreign key uses (either side);
+        # PostgreSQL 15 fails the same change ("could not find cast from ... to anyenum")
+        # when an enum column is also in the key.
         # https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html
-        if mysql and isinstance(op, ops.AlterColumn) and op.changes & _MYSQL_FK_BLOCKING and (
+        if isinstance(op, ops.AlterColumn) and op.changes & _FK_BLOCKING and (
                 (op.table == table.name and op.current.name in fk.columns)
-                or (op.table == fk.ref_table and op.current.name in refs)):
+                or (op.table == fk.ref_table and op.current.name in refs)) and (
+                mysql or _has_enum_column(table, fk, ctx)):
             return True
     return mysql and _loses_last_index(table, fk, steps)
+
+
+def _has_enum_column(table: Table, fk: ForeignKey, ctx: Context) -> bool:
+    enums = {e.name for e in ctx.current.enums}
+    columns = [table.column(c) for c in fk.columns]
+    return any(c is not None and any(_of_enum(c.type, e) for e in enums) for c in columns)
 
 
 def _covering(table: Table, columns: tuple[str, ...]) -> set[str]:
@@ -306,7 +319,13 @@ def _replaced_enums(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
         uses = tuple(ops.EnumUse(t.name, c, _default_after(ctx, t.name, c))
                      for t in ctx.renamed.tables if t.name not in gone for c in t.columns
                      if _of_enum(c.type, name) and (t.name, c.name) not in gone_columns)
-        out.append(ops.ReplaceEnum(current, desired, uses))
+        # A column of the old type that is dropped later keeps the old type alive until
+        # then: the old type goes after the column drops.
+        waits = any(_of_enum(c.type, name) for t in ctx.renamed.tables for c in t.columns
+                    if (t.name, c.name) in gone_columns)
+        out.append(ops.ReplaceEnum(current, desired, uses, drop_old=not waits))
+        if waits:
+            out.append(ops.DropEnum(replace(current, name=ops.ReplaceEnum.old_name(name))))
     return out
 
 

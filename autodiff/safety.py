@@ -43,6 +43,9 @@ def _loss(op: ops.Op) -> str:
                 "truncate or fail to convert values")
     if isinstance(op, ops.DropEnum):
         return f"enum {op.enum.name} is dropped"
+    if isinstance(op, ops.DropSequence):
+        return (f"sequence {op.sequence.name} is dropped: its position is lost, numbering "
+                "starts over if it is created again")
     if isinstance(op, ops.ReplaceEnum):
         gone = [v for v in op.current.values if v not in op.desired.values]
         return (f"enum {op.desired.name} loses {', '.join(gone)}: a row holding one makes "

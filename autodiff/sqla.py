@@ -47,7 +47,6 @@ from autodiff.model import (
 )
 from autodiff.normalize import (
     normalize_collation,
-    normalize_default,
     normalize_deferral,
     normalize_expression,
     normalize_fk_action,
@@ -55,6 +54,8 @@ from autodiff.normalize import (
     normalize_type,
     type_base,
 )
+from autodiff.sequences import canonical_nextval, model_sequences
+from autodiff.sqla_defaults import server_defaults
 
 __all__ = ["Flavor", "load_models", "metadata_of", "rename_hints", "sa_dialect",
            "schema_from_metadata", "server_flavor"]
@@ -143,7 +144,9 @@ def schema_from_metadata(metadata: MetaData, dialect: str, *,
     target = _Target(dialect, flavor or Flavor())
     tables = tuple(target.table(t) for t in metadata.tables.values())
     enums = _enums(metadata) if dialect == "postgresql" else ()
-    return Schema(dialect, tables=tables, enums=enums)
+    sequences = model_sequences(metadata, target.sad.type_compiler_instance.process) \
+        if dialect == "postgresql" else ()
+    return Schema(dialect, tables=tables, enums=enums, sequences=sequences)
 
 
 def rename_hints(metadata: MetaData) -> Renames:
@@ -255,18 +258,23 @@ class _Target:
                 persisted = not getattr(self.sad, "supports_virtual_generated_columns", False)
             computed = Computed(self.expression(col.computed.sqltext, types), bool(persisted))
         autoincrement = self.autoincrement(table, col, raw_type, pk_cols)
-        default = None
+        default = on_update = None
         # SERIAL and AUTO_INCREMENT columns are created without their server default.
         numbered = autoincrement and col.identity is None and self.dialect != "sqlite"
         if computed is None and not numbered:
-            text = self.ddl.get_column_default_string(col)
-            default = normalize_default(self.dialect, text, types[col.name])
+            default, on_update = server_defaults(self.dialect, self.ddl, col, types[col.name])
         return Column(
             name=col.name, type=types[col.name],
             nullable=bool(col.nullable) and col.name not in pk_cols,
-            default=default, autoincrement=autoincrement, computed=computed,
+            default=canonical_nextval(default), autoincrement=autoincrement, computed=computed,
+            identity=self.identity(col),
             collation=self.collation(table, col, raw_type, types[col.name]),
-            comment=col.comment if self.dialect != "sqlite" else None)
+            comment=col.comment if self.dialect != "sqlite" else None, on_update=on_update)
+
+    def identity(self, col: SAColumn[Any]) -> str | None:
+        """``"ALWAYS"`` for ``Identity(always=True)``, on PostgreSQL (which alone has it)."""
+        return "ALWAYS" if self.dialect == "postgresql" and getattr(col.identity, "always", False) \
+            else None
 
     def autoincrement(self, table: SATable, col: SAColumn[Any], raw_type: str,
                       pk_cols: tuple[str, ...]) -> bool:

@@ -34,11 +34,12 @@ from hypothesis import strategies as st
 
 from autodiff.dialects import dialect_for
 from autodiff.diff import Renames
-from autodiff.model import Column, Enum, Schema, Table, Unique
+from autodiff.model import Column, Enum, Schema, Sequence, Table, Unique
 from autodiff.normalize import (
     normalize_collation,
     normalize_default,
     normalize_expression,
+    normalize_on_update,
     normalize_type,
 )
 from tests.strategies import (
@@ -58,6 +59,7 @@ from tests.strategies import (
     fold,
     orders,
     schemas,
+    sequence,
 )
 
 # Lossless type changes, both ways (normalized spellings).
@@ -124,8 +126,30 @@ def schema_pairs(draw: Any, dialect: str) -> tuple[Schema, Schema, Renames]:
     enums = a.enums
     if dialect == "postgresql" and enums and draw(st.integers(0, 4)) == 0:
         enums = _change_enum(draw, work)
-    b = Schema(dialect, tables=tuple(t.table for t in work.tabs), enums=enums)
+    sequences = a.sequences
+    if dialect == "postgresql" and draw(st.integers(0, 2)) == 0:
+        sequences = _change_sequences(draw, work, a.sequences)
+    b = Schema(dialect, tables=tuple(t.table for t in work.tabs), enums=enums,
+               sequences=sequences)
     return a, b, _renames(work)
+
+
+def _change_sequences(draw: Any, work: _Work, current: tuple[Sequence, ...]
+                      ) -> tuple[Sequence, ...]:
+    """PostgreSQL: sequences dropped, given new options, or added.
+
+    New bounds hold the old start: nothing calls the sequences, so that is still their
+    value, and ALTER SEQUENCE refuses bounds that leave it out.
+    """
+    out = []
+    for seq in current:
+        fate = draw(st.sampled_from(["keep", "drop", "alter"]))
+        if fate == "alter":
+            out.append(sequence(draw, seq.name, holding=seq.first()))
+        elif fate == "keep":
+            out.append(seq)
+    out += [sequence(draw, work.names()) for _ in range(draw(st.integers(0, 1)))]
+    return tuple(out)
 
 
 def _change_enum(draw: Any, work: _Work) -> tuple[Enum, ...]:
@@ -149,7 +173,7 @@ def _change_enum(draw: Any, work: _Work) -> tuple[Enum, ...]:
 
 
 def _all_names(schema: Schema) -> set[str]:
-    found = {e.name for e in schema.enums}
+    found = {e.name for e in schema.enums} | {s.name for s in schema.sequences}
     for t in schema.tables:
         found |= {t.name, *(c.name for c in t.columns), *(i.name for i in t.indexes)}
         found |= {o.name for o in (*t.uniques, *t.foreign_keys, *t.checks) if o.name}
@@ -363,6 +387,20 @@ def alter_default(draw: Any, work: _Work) -> None:
         _alter(work, tab, col.name, default=default)
 
 
+def alter_on_update(draw: Any, work: _Work) -> None:
+    """MySQL's ON UPDATE set, changed or dropped (a MODIFY restating the column)."""
+    choices = [(tab, c, s) for tab in work.tabs for c in tab.table.columns
+               if c.computed is None and (s := _spec(work, c)) is not None
+               and s.on_updates is not None]
+    if choices:
+        tab, col, spec = draw(st.sampled_from(choices))
+        assert spec.on_updates is not None
+        new = draw(spec.on_updates.map(
+            lambda raw: normalize_on_update(work.dialect, raw, col.type)).filter(
+            lambda value: value != col.on_update))
+        _alter(work, tab, col.name, on_update=new)
+
+
 def alter_comment(draw: Any, work: _Work) -> None:
     tab = draw(st.sampled_from(work.tabs))
     col = draw(st.sampled_from(tab.table.columns))
@@ -543,7 +581,7 @@ def _renamed_column(work: _Work, t: Table, old: str, new: str) -> Table:
 
 MUTATIONS: list[Callable[[Any, _Work], None]] = [
     add_column, drop_column, alter_type, widen_key, rename_unique, alter_nullable,
-    alter_default, alter_comment, alter_table_comment, alter_collation, add_index_or_unique,
-    alter_index_order, alter_deferral, add_check, add_foreign_key, drop_constraint, add_table,
-    drop_table, rename_table, rename_column,
+    alter_default, alter_on_update, alter_comment, alter_table_comment, alter_collation,
+    add_index_or_unique, alter_index_order, alter_deferral, add_check, add_foreign_key,
+    drop_constraint, add_table, drop_table, rename_table, rename_column,
 ]

@@ -10,7 +10,8 @@ nowhere). Other limits respected here, by dialect:
   case or accents (so all names are unique under that folding); no TEXT/BLOB/JSON in
   keys (they need a prefix length); unique indexes read back as unique constraints
   unless a key part is DESC, so only those are drawn unique; no partial or expression
-  indexes (MariaDB); no DEFERRABLE foreign keys;
+  indexes (MariaDB); no DEFERRABLE foreign keys; ON UPDATE CURRENT_TIMESTAMP only on
+  DATETIME and TIMESTAMP columns;
   MariaDB refuses NOT NULL on generated columns, and AUTO_INCREMENT columns in checks
   and generation expressions; InnoDB refuses ON DELETE SET DEFAULT, and ON UPDATE
   CASCADE from a nullable key into NOT NULL columns.
@@ -44,6 +45,7 @@ from autodiff.model import (
     Index,
     PrimaryKey,
     Schema,
+    Sequence,
     Table,
     Unique,
 )
@@ -54,6 +56,7 @@ from autodiff.normalize import (
     normalize_expression,
     normalize_fk_action,
     normalize_index_order,
+    normalize_on_update,
     normalize_type,
 )
 
@@ -92,6 +95,7 @@ class TypeSpec:
     keyable: bool = True  # may be part of a key or index
     integer: bool = False  # usable in checks, computed columns, autoincrement
     text: bool = False  # may carry a collation; usable in lower(...)
+    on_updates: st.SearchStrategy[str | None] | None = None  # MySQL's ON UPDATE, raw
 
 
 def _ints(lo: int = -1000, hi: int = 1000) -> st.SearchStrategy[str | None]:
@@ -140,8 +144,13 @@ def _type_specs(dialect: str) -> list[TypeSpec]:
             TypeSpec("varchar(20)", _strings(True), text=True),
             TypeSpec("char(3)", _strings(True), text=True),
             TypeSpec("text", _strings(True), keyable=False, text=True),
-            TypeSpec("datetime", st.sampled_from([None, "now()", "CURRENT_TIMESTAMP"])),
-            TypeSpec("datetime(6)", st.sampled_from([None, "CURRENT_TIMESTAMP(6)"])),
+            TypeSpec("datetime", st.sampled_from([None, "now()", "CURRENT_TIMESTAMP"]),
+                     on_updates=st.sampled_from([None, "CURRENT_TIMESTAMP", "now()"])),
+            TypeSpec("datetime(6)", st.sampled_from([None, "CURRENT_TIMESTAMP(6)"]),
+                     on_updates=st.sampled_from([None, "CURRENT_TIMESTAMP(6)",
+                                                 "CURRENT_TIMESTAMP"])),
+            TypeSpec("timestamp(3)", st.sampled_from([None, "now(3)", "'2020-01-02 03:04:05'"]),
+                     on_updates=st.sampled_from([None, "LOCALTIMESTAMP(3)"])),
             TypeSpec("date", st.sampled_from([None, "'2020-01-02'"])),
             TypeSpec("enum('a','it''s','é')", st.sampled_from([None, "'a'", "'it''s'"]),
                      text=True),
@@ -205,6 +214,23 @@ def _enums(draw: Any, names: _Names) -> list[Enum]:
     return out
 
 
+def _valid_sequence(seq: Sequence) -> bool:
+    low, high = seq.bounds()
+    return low < high and low <= seq.first() <= high
+
+
+def sequence(draw: Any, name: str, holding: int | None = None) -> Sequence:
+    """A PostgreSQL sequence with random options; its bounds hold ``holding`` if given."""
+    seq = draw(st.builds(
+        Sequence, st.just(name), st.sampled_from(["smallint", "integer", "bigint"]),
+        st.sampled_from([1, 2, 7, -1, -3]), st.none() | st.integers(-200, 200),
+        st.none() | st.integers(-300, 0), st.none() | st.integers(1, 300),
+        st.integers(1, 3), st.booleans()).filter(_valid_sequence).filter(
+        lambda s: holding is None or s.bounds()[0] <= holding <= s.bounds()[1]))
+    assert isinstance(seq, Sequence)
+    return seq
+
+
 def _enum_spec(enum: Enum) -> TypeSpec:
     literals = [None] + ["'" + v.replace("'", "''") + "'" for v in enum.values]
     return TypeSpec('"' + enum.name.replace('"', '""') + '"', st.sampled_from(literals))
@@ -222,9 +248,11 @@ def _column(draw: Any, dialect: str, name: str, spec: TypeSpec) -> Column:
     collation = None
     if spec.text and draw(st.booleans()):
         collation = normalize_collation(dialect, draw(st.sampled_from(_COLLATIONS[dialect])))
+    on_update = draw(spec.on_updates) if spec.on_updates is not None else None
     return Column(name, type_, nullable=draw(st.booleans()),
                   default=normalize_default(dialect, draw(spec.defaults), type_),
-                  collation=collation, comment=_comment(draw, dialect))
+                  collation=collation, comment=_comment(draw, dialect),
+                  on_update=normalize_on_update(dialect, on_update, type_))
 
 
 def _table(draw: Any, dialect: str, names: _Names, enums: list[Enum]) -> _Draft:
@@ -384,10 +412,12 @@ def schemas(draw: Any, dialect: str) -> Schema:
     """A random valid schema of ``dialect`` in normalized form, every name explicit."""
     names = _Names(draw, dialect)
     enums = _enums(draw, names) if dialect == "postgresql" else []
+    sequences = [sequence(draw, names()) for _ in range(draw(st.integers(0, 2)))] \
+        if dialect == "postgresql" else []
     drafts = [_table(draw, dialect, names, enums) for _ in range(draw(st.integers(1, 3)))]
     for draft in drafts:
         for _ in range(draw(st.integers(0, 2))):
             _foreign_key(draw, dialect, names, draft, drafts)
-    return Schema(dialect, enums=tuple(enums), tables=tuple(
+    return Schema(dialect, enums=tuple(enums), sequences=tuple(sequences), tables=tuple(
         Table(d.name, tuple(d.columns), d.pk, tuple(d.uniques), tuple(d.indexes),
               tuple(d.fks), tuple(d.checks), d.comment) for d in drafts))

@@ -304,6 +304,33 @@ def test_the_classic_drift_story(fresh_db: Database, tmp_path: Path) -> None:
     assert sum("ADD COLUMN" in line.upper() for line in body) == 1
 
 
+UPDATED_AT = """    from sqlalchemy import TIMESTAMP, FetchedValue, text
+    updated_at = mapped_column(TIMESTAMP, nullable=False, server_onupdate=FetchedValue(),
+                               server_default=text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"))
+"""
+
+
+@pytest.mark.parametrize("dialect", ["mysql"])
+def test_on_update_is_generated_kept_and_its_loss_named(fresh_db: Database,
+                                                        tmp_path: Path) -> None:
+    """The reported bug: generate wrote the column without ON UPDATE, and check never saw
+    it go."""
+    generated_project(tmp_path, fresh_db, UPDATED_AT)
+    cli_ok(tmp_path, "generate", "-m", "create students")
+    (script,) = (tmp_path / "migrations").glob("0001-*.sql")
+    assert ("`updated_at` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP "
+            "ON UPDATE CURRENT_TIMESTAMP" in script.read_text())
+    cli_ok(tmp_path, "upgrade")
+    assert "No changes detected" in cli_ok(tmp_path, "generate", "-m", "again", "--no-input")
+    assert check(tmp_path)[0] == 0
+    execute(fresh_db, "ALTER TABLE students MODIFY updated_at timestamp NOT NULL "
+                      "DEFAULT CURRENT_TIMESTAMP")
+    code, out = check(tmp_path)
+    assert code == 1, out
+    assert "column students.updated_at: on update CURRENT_TIMESTAMP in migrations, " \
+           "none in database" in out
+
+
 def test_python_api_returns_the_report(empty_db: Database, tmp_path: Path) -> None:
     hand_written_project(tmp_path, empty_db)
     execute(empty_db, "CREATE TABLE audit (id INTEGER NOT NULL PRIMARY KEY)")
@@ -355,6 +382,13 @@ def test_nullability_and_defaults_read_naturally() -> None:
         "column t.a: default 0 in migrations, none in database",
         "column t.a: nullability NULL in migrations, NOT NULL in database",
     ]
+
+
+def test_on_update_reads_naturally() -> None:
+    was = Table("t", (Column("at", "datetime(3)", on_update="CURRENT_TIMESTAMP(3)"),))
+    now = Table("t", (Column("at", "datetime(3)"),))
+    assert [f.line() for f in differences(Schema("mysql", (was,)), Schema("mysql", (now,)))] == [
+        "column t.at: on update CURRENT_TIMESTAMP(3) in migrations, none in database"]
 
 
 # -- properties: no false positives, and every out-of-band change caught --------------------

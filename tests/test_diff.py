@@ -279,3 +279,32 @@ def test_generate_keeps_views_and_triggers_as_they_read_after_the_renames() -> N
     assert desired.triggers == (Trigger("t", "kid", TRIGGER_AFTER["postgresql"]),)
     assert diff(current, desired, renames) == (
         ops.RenameTable("child", "kid"), ops.RenameColumn("kid", "spare", "remark"))
+
+
+def test_sequences_are_created_altered_dropped_and_named_in_findings() -> None:
+    from autodiff.findings import differences
+    from autodiff.model import Sequence
+    from autodiff.safety import warnings
+
+    current = Schema("postgresql", sequences=(Sequence("a"), Sequence("b", increment=2)))
+    desired = Schema("postgresql", sequences=(
+        Sequence("b", "integer", 2, start=1, maxvalue=2**31 - 1), Sequence("c", cycle=True)))
+    changes = diff(current, desired)
+    assert [op.describe() for op in changes] == [
+        "create sequence c",
+        "alter sequence b: type bigint -> integer, maxvalue 9223372036854775807 -> 2147483647",
+        "drop sequence a"]
+    assert [op.destructive for op in changes] == [False, False, True]
+    assert "position is lost" in warnings(changes[2], "postgresql")[0]
+    back = [op.reverse() for op in changes]
+    assert sorted(map(repr, back)) == sorted(map(repr, diff(desired, current)))
+    assert [f.line() for f in differences(current, desired)] == [
+        "sequence a: in migrations, missing in database",
+        "sequence b: type bigint in migrations, integer in database",
+        "sequence b: maxvalue 9223372036854775807 in migrations, 2147483647 in database",
+        "sequence c: in database, not in migrations"]
+    # Defaults spelled out are the defaults: no diff, and the snapshot omits them.
+    stated = Schema("postgresql", sequences=(Sequence("a", start=1, minvalue=1, cache=1),))
+    assert diff(stated, Schema("postgresql", sequences=(Sequence("a"),))) == ()
+    assert Schema.from_json(desired.to_json()) == desired
+    assert '"sequences"' not in Schema("postgresql").to_json()

@@ -337,3 +337,61 @@ def test_a_desc_index_generates_upgrades_and_then_shows_no_changes(
     again = run_cli("generate", "-m", "again", "--no-input", cwd=tmp_path)
     assert again.returncode == 0 and "No changes detected" in again.stdout + again.stderr
     assert not list((tmp_path / "migrations").glob("0002*"))
+
+
+@pytest.mark.parametrize("dialect", ["mysql"])
+def test_adding_on_update_to_a_column_generates_a_modify(fresh_db: Database,
+                                                         tmp_path: Path) -> None:
+    project(tmp_path, fresh_db)
+    stamp = ('from sqlalchemy import DateTime, func\n'
+             'updated_at = mapped_column(DateTime, server_default=func.now(){})\n')
+    models(tmp_path, stamp.format(""))
+    cli(tmp_path, "generate", "-m", "init", "--no-input")
+    cli(tmp_path, "upgrade")
+    models(tmp_path, stamp.format(", server_onupdate=func.now()"))
+    out = cli(tmp_path, "generate", "-m", "touch", "--no-input")
+    assert "Verified" in out
+    assert statements(sql_of(tmp_path, "0002"))[-1].endswith(
+        "\nALTER TABLE `students` MODIFY COLUMN `updated_at` datetime "
+        "DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP")
+    cli(tmp_path, "upgrade")
+    again = run_cli("generate", "-m", "again", "--no-input", cwd=tmp_path)
+    assert again.returncode == 0 and "No changes detected" in again.stdout + again.stderr
+
+
+SEQUENCE_MODELS = """
+    from sqlalchemy import BigInteger, Integer, String, text
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
+    class Student(Base):
+        __tablename__ = "students"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        first_name: Mapped[str] = mapped_column(String(50))
+        ticket: Mapped[int | None] = mapped_column(
+            BigInteger, server_default=text("nextval('order_no'::regclass)"))
+"""
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"])
+def test_a_hand_written_sequence_is_kept_and_its_drift_named(empty_db: Database,
+                                                             tmp_path: Path) -> None:
+    project(tmp_path, empty_db)
+    write(tmp_path / "migrations", "0001-by-hand.sql", """
+        CREATE SEQUENCE order_no START WITH 100;
+        CREATE TABLE students (id SERIAL PRIMARY KEY, first_name VARCHAR(50) NOT NULL,
+                               ticket bigint DEFAULT nextval('order_no'));
+    """)
+    (tmp_path / "models.py").write_text(textwrap.dedent(SEQUENCE_MODELS))
+    cli(tmp_path, "upgrade")
+    # The models do not declare the sequence: generate keeps it, and sees nothing to do.
+    assert "No changes detected" in cli(tmp_path, "generate", "-m", "nothing", "--no-input")
+    assert "clean: database, migrations and models agree" in cli(tmp_path, "check")
+    autodiff.connect(empty_db).cursor().execute("DROP SEQUENCE order_no CASCADE")
+    result = run_cli("check", cwd=tmp_path)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "sequence order_no: in migrations, missing in database" in result.stdout

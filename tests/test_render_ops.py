@@ -34,6 +34,7 @@ from autodiff.model import (
     Index,
     PrimaryKey,
     Schema,
+    Sequence,
     Table,
     Trigger,
     Unique,
@@ -102,12 +103,17 @@ def base(dialect: str) -> Schema:
     note = Table("note", (Column("id", int_, False), Column("n", int_, False),
                           Column("body", "text")), _pk(dialect, "note", "id"))
     enums: tuple[Enum, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
     if dialect == "postgresql":  # mood is unused, level used by note.level
         enums = (Enum("mood", ("sad", "ok")), Enum("level", ("low", "high")))
-        note = replace(note, columns=(*note.columns, Column("level", "level", default="'low'")))
+        # note_no numbers note.no; "Ticket No" is unused.
+        sequences = (Sequence("note_no"), Sequence("Ticket No", "integer", 5, start=10))
+        note = replace(note, columns=(*note.columns, Column("level", "level", default="'low'"),
+                                      Column("no", "bigint", default="NEXTVAL('note_no')")))
     return Schema(dialect, tables=(parent, child, note),
                   views=(View("child_names", VIEWS[dialect]),),
-                  triggers=(Trigger("child_touch", "child", TRIGGERS[dialect]),), enums=enums)
+                  triggers=(Trigger("child_touch", "child", TRIGGERS[dialect]),), enums=enums,
+                  sequences=sequences)
 
 
 # -- the cases: one change each --------------------------------------------------------
@@ -180,6 +186,15 @@ def _enums(s: Schema, **values: tuple[str, ...] | None) -> Schema:
     return replace(s, enums=tuple(e for e in enums if e.values is not None))
 
 
+def _new_sequence(s: Schema) -> Schema:
+    """A sequence, and a new column whose default calls it (created after it)."""
+    made = Sequence("Order No", "smallint", -2, maxvalue=100, cache=3, cycle=True)
+    s = replace(s, sequences=(*s.sequences, made))
+    return _table(s, "note", columns=(*_get(s, "note").columns,
+                                      Column("order_no", "smallint",
+                                             default='NEXTVAL(\'"Order No"\')')))
+
+
 def _no_spare(s: Schema) -> Schema:
     child = _get(s, "child")
     return _table(s, "child", columns=tuple(c for c in child.columns if c.name != "spare"))
@@ -192,6 +207,10 @@ CASES = [
     Case("rename table", ops.RenameTable, _renamed_note, Renames(tables={"note": "memo"})),
     Case("add column", ops.AddColumn, lambda s: _table(s, "note", columns=(
         *_get(s, "note").columns, Column("added", _types(s.dialect)[0], False, "0")))),
+    Case("add column: ON UPDATE", ops.AddColumn, lambda s: _table(s, "note", columns=(
+        *_get(s, "note").columns, Column("touched", "timestamp(3)", False, "CURRENT_TIMESTAMP(3)",
+                                         on_update="CURRENT_TIMESTAMP(3)", comment="touched"))),
+         dialects=("mysql",)),
     Case("drop column", ops.DropColumn, _no_spare),
     Case("rename column", ops.RenameColumn, _renamed_spare,
          Renames(columns={("child", "spare"): "remark"})),
@@ -252,6 +271,15 @@ CASES = [
     Case("add enum values", ops.AddEnumValues, lambda s: _enums(s, mood=("sad", "ok", "happy")),
          dialects=("postgresql",)),
     Case("replace enum", ops.ReplaceEnum, lambda s: _enums(s, level=("high", "low")),
+         dialects=("postgresql",)),
+    Case("create sequence", ops.CreateSequence, _new_sequence, dialects=("postgresql",)),
+    Case("drop sequence", ops.DropSequence, lambda s: replace(s, sequences=s.sequences[1:]),
+         dialects=("postgresql",)),
+    Case("alter sequence", ops.AlterSequence, lambda s: replace(s, sequences=(
+        Sequence("Ticket No", increment=1, minvalue=5, start=10, cache=2, cycle=True),
+        s.sequences[1])), dialects=("postgresql",)),
+    Case("alter column: identity ALWAYS", ops.AlterColumn,
+         lambda s: _column(s, "note", "id", autoincrement=True, identity="ALWAYS"),
          dialects=("postgresql",)),
     Case("set table comment", ops.SetTableComment, lambda s: _table(s, "note", comment="notes"),
          dialects=("postgresql", "mysql")),
@@ -351,6 +379,35 @@ def test_a_table_comment_is_set_and_removed_again(empty_db: Database, tmp_path: 
     assert introspect(empty_db) == current
 
 
+def _run(db: Database, folder: Path, name: str, steps: list[ops.Op]) -> None:
+    apply(db, folder, name, [s for _, sql in render_ops(steps, db.dialect) for s in sql])
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"])
+def test_identity_kind_and_sequences_change_and_change_back(
+        empty_db: Database, tmp_path: Path) -> None:
+    """BY DEFAULT -> ALWAYS keeps the identity's position; sequence ops reverse cleanly."""
+    folder = tmp_path / "m"
+    setup_base(empty_db, folder)
+    start = _column(base("postgresql"), "note", "id", autoincrement=True)
+    start = replace(start, sequences=(*start.sequences, Sequence("old", increment=3)))
+    _run(empty_db, folder, "0002-identity.sql", list(diff(base("postgresql"), start)))
+    execute(empty_db, "INSERT INTO note (n) VALUES (2)")  # numbered 2, past the base row
+    desired = replace(_column(start, "note", "id", identity="ALWAYS"), sequences=(
+        Sequence("Ticket No", "smallint", 2, start=10, maxvalue=1000), start.sequences[1],
+        Sequence("fresh", cycle=True)))
+    forward = plan(diff(start, desired), start, desired)
+    assert {type(op) for op in forward} == {ops.AlterColumn, ops.AlterSequence,
+                                             ops.CreateSequence, ops.DropSequence}
+    _run(empty_db, folder, "0003-forward.sql", list(forward))
+    assert introspect(empty_db) == desired
+    execute(empty_db, "INSERT INTO note (n) VALUES (3)")
+    back = [r for op in reversed(forward) if (r := op.reverse()) is not None]
+    _run(empty_db, folder, "0004-back.sql", plan(back, desired, start))
+    assert introspect(empty_db) == start
+    assert rows(empty_db, "SELECT id FROM note ORDER BY id") == [(1,), (2,), (3,)]
+
+
 @pytest.mark.parametrize("dialect", ["mysql"])
 def test_a_json_column_is_renamed_with_its_check(empty_db: Database, tmp_path: Path) -> None:
     """MariaDB names JSON's json_valid check after the column; RENAME COLUMN keeps the name."""
@@ -371,6 +428,41 @@ def test_a_json_column_is_renamed_with_its_check(empty_db: Database, tmp_path: P
     apply(empty_db, tmp_path / "m", "0003-back.sql",
           [s for _, statements in render_ops(back, "mysql") for s in statements])
     assert introspect(empty_db) == current
+
+
+STAMPED = Table("stamped", (
+    Column("id", "int", False), Column("n", "int"),
+    Column("at", "datetime(6)", False, "CURRENT_TIMESTAMP(6)", on_update="CURRENT_TIMESTAMP(6)")),
+    PrimaryKey(("id",)))
+
+
+@pytest.mark.parametrize("dialect", ["mysql"])
+def test_a_modify_keeps_on_update_and_on_update_is_set_and_dropped(
+        empty_db: Database, tmp_path: Path) -> None:
+    """MODIFY COLUMN restates the whole column: an unrelated change keeps its ON UPDATE."""
+    current = Schema("mysql", (STAMPED,))
+    nullable = _column(current, "stamped", "at", nullable=True)
+    dropped = _column(nullable, "stamped", "at", on_update=None)
+    folder = tmp_path / "m"
+    apply(empty_db, folder, "0001-stamped.sql",
+          [*create_schema_sql(current), "INSERT INTO stamped VALUES (1, 1, '2000-01-01')"])
+    steps = [(nullable, "ALTER TABLE `stamped` MODIFY COLUMN `at` datetime(6) DEFAULT "
+                        "CURRENT_TIMESTAMP(6) ON UPDATE CURRENT_TIMESTAMP(6)"),
+             (dropped, "ALTER TABLE `stamped` MODIFY COLUMN `at` datetime(6) DEFAULT "
+                       "CURRENT_TIMESTAMP(6)")]
+    for n, (desired, golden) in enumerate(steps, 2):
+        was = introspect(empty_db)
+        changes = plan(diff(was, desired), was, desired)
+        sql = [s for _, statements in render_ops(changes, "mysql") for s in statements]
+        assert sql == [golden]
+        apply(empty_db, folder, f"000{n}-change.sql", sql)
+        assert introspect(empty_db) == desired
+        execute(empty_db, f"UPDATE stamped SET n = {n}")
+    # Refreshed by the first UPDATE (the clause kept), not by the second (dropped).
+    year = rows(empty_db, "SELECT YEAR(at) FROM stamped")[0][0]
+    assert year > 2000
+    execute(empty_db, "UPDATE stamped SET at = '2000-01-01'", "UPDATE stamped SET n = 9")
+    assert rows(empty_db, "SELECT YEAR(at) FROM stamped") == [(2000,)]
 
 
 COMPOUND = ("CREATE TRIGGER `note_fill` BEFORE INSERT ON `note` FOR EACH ROW BEGIN "
@@ -444,6 +536,14 @@ def test_what_a_dialect_cannot_express_raises_naming_the_op(dialect: str, op: op
     assert op.describe() in str(caught.value)
 
 
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_on_update_outside_mysql_is_never_dropped_silently(dialect: str) -> None:
+    column = Column("at", "timestamp", default="CURRENT_TIMESTAMP", on_update="CURRENT_TIMESTAMP")
+    with pytest.raises(UnsupportedChange, match="cannot express ON UPDATE CURRENT_TIMESTAMP "
+                                                r"\(column t.at\)"):
+        render_ops([ops.CreateTable(Table("t", (column,)))], dialect)
+
+
 # -- the goldens: the statements of each case, by dialect ------------------------------
 
 GOLDENS: dict[str, dict[str, list[str]]] = {
@@ -510,6 +610,12 @@ GOLDENS: dict[str, dict[str, list[str]]] = {
         ],
         'mysql': [
             'ALTER TABLE `note` ADD COLUMN `added` int NOT NULL DEFAULT 0',
+        ],
+    },
+    'add column: ON UPDATE': {
+        'mysql': [
+            'ALTER TABLE `note` ADD COLUMN `touched` timestamp(3) NOT NULL DEFAULT '
+            "CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3) COMMENT 'touched'",
         ],
     },
     'drop column': {
@@ -907,6 +1013,31 @@ GOLDENS: dict[str, dict[str, list[str]]] = {
             '  ALTER COLUMN "level" TYPE level USING "level"::text::level,\n'
             '  ALTER COLUMN "level" SET DEFAULT \'low\'',
             'DROP TYPE "level__autodiff_old"',
+        ],
+    },
+    'create sequence': {
+        'postgresql': [
+            'CREATE SEQUENCE "Order No" AS smallint INCREMENT BY -2 MAXVALUE 100 CACHE 3 CYCLE',
+            'ALTER TABLE "note" ADD COLUMN "order_no" smallint DEFAULT '
+            '(NEXTVAL(\'"Order No"\'))',
+        ],
+    },
+    'drop sequence': {
+        'postgresql': [
+            'DROP SEQUENCE "Ticket No"',
+        ],
+    },
+    'alter sequence': {
+        'postgresql': [
+            'ALTER SEQUENCE "Ticket No" AS bigint INCREMENT BY 1 MINVALUE 5 MAXVALUE '
+            '9223372036854775807 CACHE 2 CYCLE',
+        ],
+    },
+    'alter column: identity ALWAYS': {
+        'postgresql': [
+            'ALTER TABLE "note" ALTER COLUMN "id" ADD GENERATED ALWAYS AS IDENTITY',
+            'SELECT setval(pg_get_serial_sequence(\'"note"\', \'id\'), greatest(max("id"), 0) '
+            '+ 1, false) FROM "note"',
         ],
     },
     'set table comment': {

@@ -39,7 +39,8 @@ def test_equal_schemas_give_identical_bytes(schema: Schema, rnd: random.Random) 
         Table(t.name, t.columns, t.primary_key, shuffled(t.uniques), shuffled(t.indexes),
               shuffled(t.foreign_keys), shuffled(t.checks), t.comment)  # type: ignore[arg-type]
         for t in shuffled(schema.tables))  # type: ignore[attr-defined]
-    same = Schema(schema.dialect, tables, schema.views, schema.triggers, schema.enums)
+    same = Schema(schema.dialect, tables, schema.views, schema.triggers, schema.enums,
+                  shuffled(schema.sequences))  # type: ignore[arg-type]
     assert same == schema
     assert same.to_json().encode() == schema.to_json().encode()
 

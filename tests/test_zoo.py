@@ -50,6 +50,7 @@ MODELS = {
     "sqlmodel_models.py:SQLModel": ALL_DIALECTS,
     "ordering.py:metadata": ALL_DIALECTS,
     "pg_types.py:metadata": ("postgresql",),
+    "pg_sequences.py:metadata": ("postgresql",),
     "mysql_types.py:metadata": ("mysql",),
     "sqlite_types.py:metadata": ("sqlite",),
 }

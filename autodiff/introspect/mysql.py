@@ -30,11 +30,13 @@ from autodiff.model import (
 )
 from autodiff.normalize import (
     is_numeric_type,
+    mysql_implicit_default,
     normalize_collation,
     normalize_default,
     normalize_expression,
     normalize_fk_action,
     normalize_index_order,
+    normalize_on_update,
     normalize_type,
     normalize_view,
 )
@@ -153,16 +155,27 @@ def _column(row: tuple[Any, ...], default_collation: str, checks: dict[str, str]
         stored = "STORED" in extra or "PERSISTENT" in extra
         computed, default = Computed(normalize_expression("mysql", text(generated) or ""),
                                      stored), None
+    on_update = normalize_on_update("mysql", _on_update(extra), type_)
     return Column(
         name, type_,
         nullable=nullable == "YES",
-        default=normalize_default("mysql", default, type_),
+        default=mysql_implicit_default(normalize_default("mysql", default, type_),
+                                       nullable == "YES", on_update),
         autoincrement="AUTO_INCREMENT" in extra,
         computed=computed,
         collation=normalize_collation("mysql", collation)
         if collation and collation != default_collation else None,
         comment=text(comment) or None,
+        on_update=on_update,
     )
+
+
+def _on_update(extra: str) -> str | None:
+    # EXTRA holds "on update current_timestamp(3)" on MariaDB, "DEFAULT_GENERATED on
+    # update CURRENT_TIMESTAMP(3)" on MySQL 8, perhaps beside other words (INVISIBLE).
+    # https://dev.mysql.com/doc/refman/8.0/en/information-schema-columns-table.html
+    m = re.search(r"\bON UPDATE (\S+)", extra)
+    return m.group(1) if m else None
 
 
 def _is_json_check(clause: str | None, column: str) -> bool:

@@ -1,7 +1,9 @@
-"""PostgreSQL: pg_catalog queries over ``current_schema()``, seven queries in all.
+"""PostgreSQL: pg_catalog queries over ``current_schema()``, eight queries in all.
 
 Indexes that back a primary key or unique constraint are reported only as that
-constraint; serial and identity columns both read as ``autoincrement``.
+constraint; serial and identity columns both read as ``autoincrement`` (with
+``identity="ALWAYS"`` for GENERATED ALWAYS). Sequences are read when no column owns
+them (``sequences.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from autodiff.model import (
     Index,
     PrimaryKey,
     Schema,
+    Sequence,
     Table,
     Trigger,
     Unique,
@@ -34,6 +37,7 @@ from autodiff.normalize import (
     normalize_type,
     normalize_view,
 )
+from autodiff.sequences import canonical_nextval
 
 _TABLES_CTE = """WITH t AS (SELECT c.oid, c.relname FROM pg_class c
   WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
@@ -84,6 +88,15 @@ _TRIGGERS = """SELECT tg.tgname, c.relname, pg_get_triggerdef(tg.oid, true)
 FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
 WHERE c.relnamespace = current_schema()::regnamespace AND NOT tg.tgisinternal
   AND c.relname <> %s"""
+# Sequences no serial or identity column owns: pg_depend "a" (OWNED BY, serial) and "i"
+# (identity) tie a sequence to its column.
+_SEQUENCES = """SELECT c.relname, format_type(s.seqtypid, NULL), s.seqincrement, s.seqstart,
+  s.seqmin, s.seqmax, s.seqcache, s.seqcycle
+FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+WHERE c.relnamespace = current_schema()::regnamespace
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                    AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
+                    AND d.deptype IN ('a', 'i'))"""
 _ENUMS = """SELECT ty.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
 FROM pg_type ty JOIN pg_enum e ON e.enumtypid = ty.oid
 WHERE ty.typnamespace = current_schema()::regnamespace GROUP BY ty.typname"""
@@ -103,6 +116,7 @@ def read_schema(d: Dialect, conn: Any) -> Schema:
     views = d.query(conn, _VIEWS)
     triggers = d.query(conn, _TRIGGERS, (VERSION_TABLE,))
     enums = d.query(conn, _ENUMS)
+    sequences = d.query(conn, _SEQUENCES)
     return Schema(
         "postgresql",
         tables=tuple(_table(name, comment, columns.get(name, []), constraints.get(name, []),
@@ -110,6 +124,8 @@ def read_schema(d: Dialect, conn: Any) -> Schema:
         views=tuple(View(name, normalize_view("postgresql", sql)) for name, sql in views),
         triggers=tuple(Trigger(name, table, sql) for name, table, sql in triggers),
         enums=tuple(Enum(name, tuple(values)) for name, values in enums),
+        sequences=tuple(Sequence(name, normalize_type("postgresql", type_), *options)
+                        for name, type_, *options in sequences),
     )
 
 
@@ -147,8 +163,10 @@ def _column(row: tuple[Any, ...], types: dict[str, str]) -> Column:
     return Column(
         name, type_,
         nullable=not notnull,
-        default=None if serial else normalize_default("postgresql", default, type_),
+        default=None if serial else canonical_nextval(
+            normalize_default("postgresql", default, type_)),
         autoincrement=bool(serial or identity),
+        identity="ALWAYS" if identity == "a" else None,
         computed=computed,
         collation=normalize_collation("postgresql", collation),
         comment=comment,

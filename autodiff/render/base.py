@@ -58,6 +58,8 @@ class Renderer(ObjectRenderer):
     def create_schema_sql(self, schema: Schema) -> list[str]:
         """Statements creating ``schema`` in an empty database, in an order that runs."""
         out = [s for e in schema.enums for s in self.create_enum_sql(ops.CreateEnum(e))]
+        out += [s for q in schema.sequences
+                for s in self.create_sequence_sql(ops.CreateSequence(q))]
         created: set[str] = set()
         deferred: list[tuple[Table, ForeignKey]] = []
         for table in table_order(schema.tables):
@@ -209,3 +211,17 @@ class Renderer(ObjectRenderer):
     def replace_enum_sql(self, op: ops.ReplaceEnum) -> list[str]:
         """Only PostgreSQL has enum types of their own."""
         self.cannot(op, "no enum types")
+
+    # -- sequences (PostgreSQL) ------------------------------------------------------------
+    # MariaDB has CREATE SEQUENCE too, but sequences are modelled on PostgreSQL only.
+    def create_sequence_sql(self, op: ops.CreateSequence) -> list[str]:
+        """Sequences are modelled on PostgreSQL only."""
+        self.cannot(op, "sequences are modelled on PostgreSQL only")
+
+    def drop_sequence_sql(self, op: ops.DropSequence) -> list[str]:
+        """Sequences are modelled on PostgreSQL only."""
+        self.cannot(op, "sequences are modelled on PostgreSQL only")
+
+    def alter_sequence_sql(self, op: ops.AlterSequence) -> list[str]:
+        """Sequences are modelled on PostgreSQL only."""
+        self.cannot(op, "sequences are modelled on PostgreSQL only")

@@ -43,6 +43,10 @@ class MySQLRenderer(Renderer):
             return f"DEFAULT ({column.default})"
         return super().default_sql(column)
 
+    def on_update_sql(self, table: Table, column: Column) -> str:
+        """ON UPDATE CURRENT_TIMESTAMP[(fsp)], after the default as the servers print it."""
+        return f"ON UPDATE {column.on_update}"
+
     def column_options_sql(self, column: Column) -> str:
         """The column's inline COMMENT."""
         return f"COMMENT {self.literal(column.comment)}" if column.comment is not None else ""

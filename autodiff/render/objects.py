@@ -103,6 +103,7 @@ class ObjectRenderer:
             self.identity_sql(table, column),
             "" if column.nullable else "NOT NULL",
             self.default_sql(column) if column.default is not None else "",
+            self.on_update_sql(table, column) if column.on_update is not None else "",
             self.column_options_sql(column),
         ]
         return " ".join(p for p in parts if p)
@@ -133,6 +134,10 @@ class ObjectRenderer:
     def default_sql(self, column: Column) -> str:
         """DEFAULT clause."""
         return f"DEFAULT {self.default_expression(column.default or '')}"
+
+    def on_update_sql(self, table: Table, column: Column) -> str:
+        """MySQL's ON UPDATE clause: no other dialect has one."""
+        self.unsupported(f"ON UPDATE {column.on_update} (column {table.name}.{column.name})")
 
     def column_options_sql(self, column: Column) -> str:
         """Clauses after the default (MySQL: COMMENT)."""
