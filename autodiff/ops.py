@@ -177,8 +177,10 @@ class AlterColumn(TableOp):
             words.append("drop NOT NULL" if d.nullable else "set NOT NULL")
         if "default" in self.changes:
             words.append(f"default {c.default or 'none'} -> {d.default or 'none'}")
+        if "on_update" in self.changes:
+            words.append(f"on update {c.on_update or 'none'} -> {d.on_update or 'none'}")
         words += [name for name in sorted(self.changes) if name not in
-                  ("type", "nullable", "default")]
+                  ("type", "nullable", "default", "on_update")]
         return f"alter column {self.table}.{c.name}: {', '.join(words)}"
 
 
