@@ -164,18 +164,14 @@ def sql_transcript(plan_: DowngradePlan) -> str:
 
 # -- reading the database ----------------------------------------------------------
 def _applied(db: Database) -> list[versiontable.Applied]:
-    dialect = dialect_for(db)
-    if not dialect.database_exists(db):
+    applied = versiontable.recorded(db)
+    if applied is not None:
+        return applied
+    if not dialect_for(db).database_exists(db):
         raise ConnectionFailed(f"database does not exist: {db.display}",
                                hint="check --db; there is nothing to downgrade")
-    conn = dialect.connect(db)
-    try:
-        if not versiontable.exists(dialect, conn):
-            raise IntegrityError(f"{db.display} is not managed by autodiff",
-                                 hint="adopt it with `autodiff enroll` first")
-        return versiontable.read(dialect, conn)
-    finally:
-        conn.close()
+    raise IntegrityError(f"{db.display} is not managed by autodiff",
+                         hint="adopt it with `autodiff enroll` first")
 
 
 def _check_target(to: int, version: int, scripts: list[Script]) -> None:

@@ -116,18 +116,14 @@ def _duplicate_numbers(folder: Path) -> list[Finding]:
 
 
 def _applied(db: Database) -> list[versiontable.Applied]:
-    dialect = dialect_for(db)
-    if not dialect.database_exists(db):
+    applied = versiontable.recorded(db)
+    if applied is not None:
+        return applied
+    if not dialect_for(db).database_exists(db):
         raise ConnectionFailed(f"database does not exist: {db.display}",
                                hint="run `autodiff upgrade` to create it")
-    conn = dialect.connect(db)
-    try:
-        if not versiontable.exists(dialect, conn):
-            raise AutodiffError(f"{db.display} is not managed by autodiff",
-                                 hint="adopt it with `autodiff enroll`")
-        return versiontable.read(dialect, conn)
-    finally:
-        conn.close()
+    raise AutodiffError(f"{db.display} is not managed by autodiff",
+                        hint="adopt it with `autodiff enroll`")
 
 
 def _sum_findings(folder: Path, scripts: list[Script], report: CheckReport) -> list[Finding]:
@@ -172,15 +168,7 @@ def drift_of(db: Database, expected: Schema, ignore: tuple[str, ...] = ()) -> li
 def live_drift(db: Database, scripts: list[Script], ignore: tuple[str, ...] = (),
                use_cache: bool = True) -> list[Finding]:
     """Drift of ``db`` if it exists, is managed and its scripts are intact; else nothing."""
-    dialect = dialect_for(db)
-    if not dialect.database_exists(db):
-        return []
-    conn = dialect.connect(db)
-    try:
-        applied = versiontable.read(dialect, conn) if versiontable.exists(dialect, conn) \
-            else None
-    finally:
-        conn.close()
+    applied = versiontable.recorded(db)
     if not applied or versiontable.problems(scripts, applied):
         return []
     from autodiff.head import head_schema

@@ -18,7 +18,6 @@ from typing import TextIO
 
 from autodiff import versiontable
 from autodiff.database import Database
-from autodiff.dialects import dialect_for
 from autodiff.errors import AutodiffError
 from autodiff.gitrepo import Git
 from autodiff.scripts import Script, checksum, discover, scan, write_sum
@@ -196,16 +195,7 @@ def renamed_header(data: bytes, name: str) -> bytes:
 
 
 def _applied(db: Database | None) -> list[versiontable.Applied]:
-    if db is None:
-        return []
-    dialect = dialect_for(db)
-    if not dialect.database_exists(db):
-        return []
-    conn = dialect.connect(db)
-    try:
-        return versiontable.read(dialect, conn) if versiontable.exists(dialect, conn) else []
-    finally:
-        conn.close()
+    return (versiontable.recorded(db) or []) if db is not None else []
 
 
 def _refuse_applied(moves: list[Move], applied: list[versiontable.Applied],

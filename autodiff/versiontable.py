@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from autodiff.database import VERSION_TABLE
+from autodiff.database import VERSION_TABLE, Database
 from autodiff.dialects.base import Dialect
 from autodiff.errors import IntegrityError
 from autodiff.scripts import Script
@@ -74,6 +74,21 @@ def read(dialect: Dialect, conn: Any) -> list[Applied]:
                                f"{q('applied_at')}, {q('duration_ms')} "
                                f"FROM {q(VERSION_TABLE)} ORDER BY {q('version')}")
     return [Applied(int(r[0]), r[1], r[2].strip(), r[3], int(r[4])) for r in rows]
+
+
+def recorded(db: Database) -> list[Applied] | None:
+    """The applied scripts of ``db``; None when it does not exist or autodiff does not
+    manage it (callers that must tell those apart ask ``database_exists`` first)."""
+    from autodiff.dialects import dialect_for
+
+    dialect = dialect_for(db)
+    if not dialect.database_exists(db):
+        return None
+    conn = dialect.connect(db)
+    try:
+        return read(dialect, conn) if exists(dialect, conn) else None
+    finally:
+        conn.close()
 
 
 def verify(scripts: list[Script], applied: list[Applied]) -> None:
