@@ -118,7 +118,8 @@ def comparable(schema: Schema, ignore: tuple[str, ...], foreign: Foreign | None)
 
 def is_empty(schema: Schema) -> bool:
     """True when there is nothing in ``schema`` to enroll."""
-    return not (schema.tables or schema.views or schema.triggers or schema.enums)
+    return not (schema.tables or schema.views or schema.triggers or schema.enums
+                or schema.sequences)
 
 
 def initial_script(schema: Schema, source: str) -> str:

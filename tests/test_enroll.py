@@ -21,11 +21,12 @@ from autodiff.enroll import (
     comparable,
     foreign_table,
     initial_script,
+    is_empty,
     summary,
 )
 from autodiff.errors import ConfigError
 from autodiff.findings import Finding
-from autodiff.model import Check, Column, PrimaryKey, Schema, Table
+from autodiff.model import Check, Column, PrimaryKey, Schema, Sequence, Table
 from autodiff.scripts import Script, checksum
 
 AUTHORS = """
@@ -430,3 +431,8 @@ def test_summary_words() -> None:
         "in autodiff_version.",
         "1 script(s) pending: run `autodiff upgrade`.",
     ]
+
+
+def test_a_database_with_only_a_sequence_is_not_empty() -> None:
+    assert is_empty(Schema("postgresql"))
+    assert not is_empty(Schema("postgresql", sequences=(Sequence("order_no"),)))
