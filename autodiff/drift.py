@@ -179,8 +179,7 @@ def live_drift(db: Database, scripts: list[Script], ignore: tuple[str, ...] = ()
 
 
 def _models(req: CheckRequest, scripts: list[Script]) -> list[Finding]:
-    from autodiff.generate import _managed_parts as managed_parts
-    from autodiff.generate import target_flavor
+    from autodiff.generate import managed_parts, target_flavor
     from autodiff.sqla import load_models, schema_from_metadata
 
     assert req.models is not None
@@ -192,9 +191,15 @@ def _models(req: CheckRequest, scripts: list[Script]) -> list[Finding]:
     return [replace(f, hint=hint) for f in found]
 
 
+def ignored_tables(schema: Schema, ignore: tuple[str, ...]) -> list[str]:
+    """Names of the tables matched by the ``[tool.autodiff] ignore`` glob patterns."""
+    return sorted(t.name for t in schema.tables
+                  if any(fnmatch.fnmatchcase(t.name, p) for p in ignore))
+
+
 def without_ignored(schema: Schema, ignore: tuple[str, ...]) -> Schema:
-    names = {t.name for t in schema.tables
-             if any(fnmatch.fnmatchcase(t.name, p) for p in ignore)}
+    """``schema`` less the tables ``ignore`` matches (and their triggers)."""
+    names = set(ignored_tables(schema, ignore))
     return schema.without_tables(names) if names else schema
 
 

@@ -12,7 +12,6 @@ recorded, and their table dropped in the same transaction (docs/decisions.md).
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from typing import TextIO
 from autodiff import __version__, versiontable
 from autodiff.database import Database
 from autodiff.dialects import dialect_for
+from autodiff.drift import ignored_tables
 from autodiff.errors import AutodiffError, ConfigError, ConnectionFailed, ScriptFailed
 from autodiff.findings import Finding, Sides, differences
 from autodiff.model import Schema
@@ -100,12 +100,6 @@ def foreign_table(schema: Schema) -> tuple[str, str] | None:
         if table is not None and {c.name for c in table.columns} == columns:
             return tool, table_name
     return None
-
-
-def ignored_tables(schema: Schema, ignore: tuple[str, ...]) -> list[str]:
-    """Names of the tables matched by the ``ignore`` glob patterns."""
-    return sorted(t.name for t in schema.tables
-                  if any(fnmatch.fnmatchcase(t.name, p) for p in ignore))
 
 
 def comparable(schema: Schema, ignore: tuple[str, ...], foreign: Foreign | None) -> Schema:

@@ -8,7 +8,6 @@ compared with the models: a script that does not produce them is never handed ov
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from autodiff import ops
 from autodiff.database import Database
 from autodiff.diff import Renames, apply_renames, diff
+from autodiff.drift import live_drift, without_ignored
 from autodiff.errors import ConfigError, IntegrityError
 from autodiff.model import Schema
 from autodiff.plan import plan
@@ -86,12 +86,12 @@ def generate(req: Request) -> Generated:
     desired = schema_from_metadata(metadata, req.db.dialect, flavor=target_flavor(req.db))
     req.say(f"Models: {len(desired.tables)} tables from {req.models}")
     current = _current_schema(req, scripts)
-    current, desired = _managed_parts(current, desired, req.ignore)
+    current, desired = managed_parts(current, desired, req.ignore)
     drifted = _drift_warnings(req, scripts)
     renames = _merge(rename_hints(metadata), req.renames)
     _check_renames(renames, current, desired)
     renames, notes = _settle_renames(current, desired, renames, req.ask)
-    current, desired = _managed_parts(current, desired, req.ignore, renames)
+    current, desired = managed_parts(current, desired, req.ignore, renames)
     changes = diff(current, desired, renames)
     if not changes:
         return Generated((), req.db.dialect, notes=notes + ["No changes detected."],
@@ -154,8 +154,6 @@ def _drift_warnings(req: Request, scripts: list[Script]) -> list[str]:
     """Say when the database was changed outside migrations: generate ignores that."""
     if req.from_db:
         return []  # the live schema is the base here: drift would be diffed into the script
-    from autodiff.drift import live_drift
-
     found = live_drift(req.db, scripts, req.ignore, req.use_cache)
     if not found:
         return []
@@ -176,7 +174,7 @@ def _live_at_head(req: Request, scripts: list[Script]) -> Schema:
     return introspect(req.db)
 
 
-def _managed_parts(current: Schema, desired: Schema, ignore: tuple[str, ...],
+def managed_parts(current: Schema, desired: Schema, ignore: tuple[str, ...],
                    renames: Renames | None = None) -> tuple[Schema, Schema]:
     """Leave out ignored tables; keep what models cannot express (views, triggers), and
     enums and sequences the models do not declare.
@@ -184,11 +182,7 @@ def _managed_parts(current: Schema, desired: Schema, ignore: tuple[str, ...],
     Kept views and triggers are wanted as the database will show them after ``renames``
     (PostgreSQL and SQLite rewrite them on RENAME; on MySQL the plan creates them again).
     """
-    def ignored(name: str) -> bool:
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in ignore)
-
-    current = current.without_tables({t.name for t in current.tables if ignored(t.name)})
-    desired = desired.without_tables({t.name for t in desired.tables if ignored(t.name)})
+    current, desired = without_ignored(current, ignore), without_ignored(desired, ignore)
     declared = {e.name for e in desired.enums}
     kept_enums = tuple(e for e in current.enums if e.name not in declared)
     # Sequences too: one a hand-written script made is not declared, and a removed

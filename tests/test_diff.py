@@ -267,14 +267,14 @@ def test_renames_carry_into_views_and_triggers_as_each_database_shows_them(
 
 def test_generate_keeps_views_and_triggers_as_they_read_after_the_renames() -> None:
     """generate's desired side: kept views and triggers renamed, so no phantom re-create."""
-    from autodiff.generate import _managed_parts
+    from autodiff.generate import managed_parts
 
     child = Table("child", (Column("id", "integer"), Column("spare", "text")))
     current = Schema("postgresql", (child,), views=(View("v", VIEW_BEFORE["postgresql"]),),
                      triggers=(Trigger("t", "child", TRIGGER_BEFORE["postgresql"]),))
     renames = Renames(tables={"child": "kid"}, columns={("kid", "spare"): "remark"})
     models = Schema("postgresql", (apply_renames(current, renames).tables[0],))
-    current, desired = _managed_parts(current, models, (), renames)
+    current, desired = managed_parts(current, models, (), renames)
     assert desired.views == (View("v", VIEW_AFTER["postgresql"]),)
     assert desired.triggers == (Trigger("t", "kid", TRIGGER_AFTER["postgresql"]),)
     assert diff(current, desired, renames) == (
