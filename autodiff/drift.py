@@ -142,7 +142,7 @@ def _drift(req: CheckRequest, scripts: list[Script],
            applied: list[versiontable.Applied]) -> list[Finding]:
     done = {row.version for row in applied}
     recorded = [s for s in scripts if s.version in done]
-    return drift_of(req.db, _replayed(req, recorded), req.ignore)
+    return drift_of(req.db, _replayed(req, recorded), req.ignore, req.use_cache)
 
 
 def _replayed(req: CheckRequest, scripts: list[Script]) -> Schema:
@@ -156,12 +156,17 @@ def _replayed(req: CheckRequest, scripts: list[Script]) -> Schema:
     return req.heads[key]
 
 
-def drift_of(db: Database, expected: Schema, ignore: tuple[str, ...] = ()) -> list[Finding]:
-    """How the live ``db`` differs from ``expected``, the replay of its recorded scripts."""
-    from autodiff.introspect import introspect
+def drift_of(db: Database, expected: Schema, ignore: tuple[str, ...] = (),
+             use_cache: bool = True) -> list[Finding]:
+    """How the live ``db`` differs from ``expected``, the replay of its recorded scripts.
+
+    The live schema is read again only if ``db``'s catalog changed since the last time
+    (``autodiff.livecache``); ``use_cache=False`` always reads it.
+    """
+    from autodiff.livecache import live_schema
 
     expected = without_ignored(expected, ignore)
-    actual = without_ignored(introspect(db), ignore)
+    actual = without_ignored(live_schema(db, use_cache), ignore)
     return differences(expected, actual, Sides("migrations", "database"), "drift")
 
 
@@ -175,7 +180,7 @@ def live_drift(db: Database, scripts: list[Script], ignore: tuple[str, ...] = ()
 
     done = {row.version for row in applied}
     recorded = [s for s in scripts if s.version in done]
-    return drift_of(db, head_schema(db, recorded, use_cache), ignore)
+    return drift_of(db, head_schema(db, recorded, use_cache), ignore, use_cache)
 
 
 def _models(req: CheckRequest, scripts: list[Script]) -> list[Finding]:

@@ -162,10 +162,15 @@ def decode_schema(data: bytes) -> Schema:
     """Read what :func:`encode_schema` wrote; raises (ValueError, EOFError, ...) on anything
     else."""
     magic, body = marshal.loads(data)
-    schema = _Decoder().object(body) if magic == _MAGIC else None
+    schema = rebuild(body) if magic == _MAGIC else None
     if not isinstance(schema, Schema):
         raise ValueError("not a cached head schema")
     return schema
+
+
+def rebuild(body: Any) -> Any:
+    """The model object :func:`plain` turned into ``body``."""
+    return _Decoder().object(body)
 
 
 def plain(value: Any) -> Any:

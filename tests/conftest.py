@@ -27,6 +27,20 @@ ALL_DIALECTS = ("sqlite", "postgresql", "mysql")
 _reachable: dict[str, str | None] = {}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Caches (replayed heads, proofs, live schemas) go to a folder of this run's, not the
+    user's ~/.cache; CLI subprocesses inherit it."""
+    import tempfile
+
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="autodiff-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    shutil.rmtree(os.environ["XDG_CACHE_HOME"], ignore_errors=True)
+
+
 def server_problem(dialect: str) -> str | None:
     """Why the server for ``dialect`` cannot be used, or None when it can."""
     if dialect == "sqlite":

@@ -21,6 +21,13 @@ INTROSPECTORS: dict[str, Callable[[Dialect, Any], Schema]] = {
     "mysql": mysql.read_schema,
 }
 
+#: Dialects whose catalog tells cheaply whether anything read above has changed
+#: (used by ``autodiff.livecache``); MySQL's does not.
+FINGERPRINTS: dict[str, Callable[[Dialect, Any], str]] = {
+    "sqlite": sqlite.fingerprint,
+    "postgresql": postgresql.fingerprint,
+}
+
 
 def introspect(db: Database, conn: Any = None) -> Schema:
     """The schema of the live database ``db`` (through ``conn`` if given, else its own)."""
@@ -34,4 +41,4 @@ def introspect(db: Database, conn: Any = None) -> Schema:
         conn.close()
 
 
-__all__ = ["INTROSPECTORS", "introspect"]
+__all__ = ["FINGERPRINTS", "INTROSPECTORS", "introspect"]

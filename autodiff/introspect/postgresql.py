@@ -107,6 +107,30 @@ _ACTIONS = {"a": None, "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "S
 _CHECK = re.compile(r"^CHECK \((?P<expr>.*)\)(?: NO INHERIT)?(?: NOT VALID)?$", re.S)
 
 
+# Every catalog the queries above read. A DDL statement inserts, deletes or updates rows
+# in some of them, and each new row version carries the new transaction's id (xmin):
+# count, sum and max of xmin per catalog change with any schema change. In-place
+# updates keep xmin; the only ones that matter here are an index's validity flags
+# (CREATE/DROP INDEX CONCURRENTLY), counted separately.
+_FINGERPRINTED = ("pg_namespace", "pg_class", "pg_attribute", "pg_attrdef", "pg_constraint",
+                  "pg_index", "pg_type", "pg_enum", "pg_sequence", "pg_trigger", "pg_rewrite",
+                  "pg_proc", "pg_depend", "pg_description", "pg_collation")
+_FINGERPRINT = "\nUNION ALL ".join(
+    [f"SELECT '{c}', count(*), sum(xmin::text::bigint), max(xmin::text::bigint) "
+     f"FROM pg_catalog.{c}" for c in _FINGERPRINTED]
+    + ["SELECT 'index flags', count(*) FILTER (WHERE indisvalid), "
+       "count(*) FILTER (WHERE indisready), count(*) FILTER (WHERE indislive) "
+       "FROM pg_catalog.pg_index",
+       "SELECT current_schema(), (SELECT oid::bigint FROM pg_catalog.pg_database "
+       "WHERE datname = current_database()), current_setting('server_version_num')::bigint, "
+       "NULL"])
+
+
+def fingerprint(d: Dialect, conn: Any) -> str:
+    """A value that changes whenever anything :func:`read_schema` reads changes."""
+    return repr(d.query(conn, _FINGERPRINT))
+
+
 def read_schema(d: Dialect, conn: Any) -> Schema:
     """The schema of ``current_schema()`` on an open PostgreSQL connection."""
     tables = d.query(conn, _TABLES, (VERSION_TABLE,))

@@ -7,6 +7,7 @@ statements that can contain it (``sqlite_ddl.NEEDS_PARSE``), to keep big schemas
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from autodiff.database import VERSION_TABLE
@@ -57,6 +58,17 @@ WHERE ix.key = 1 ORDER BY t.name, il.name, ix.seqno"""
 _FOREIGN_KEYS = f"""{_TABLES}
 SELECT t.name, f.id, f."table", f."from", f."to", f.on_update, f.on_delete
 FROM t JOIN pragma_foreign_key_list(t.name) f ORDER BY t.name, f.id, f.seq"""
+
+
+def fingerprint(d: Dialect, conn: Any) -> str:
+    """A value that changes whenever anything :func:`read_schema` reads changes.
+
+    Every table, index, view and trigger is a row of sqlite_schema, and the PRAGMAs
+    read_schema joins derive from those rows' SQL: the rows, and the SQLite version
+    that reads them, are the whole input.
+    """
+    rows = d.query(conn, "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY rowid")
+    return repr((sqlite3.sqlite_version, rows))
 
 
 def read_schema(d: Dialect, conn: Any) -> Schema:
