@@ -100,7 +100,8 @@ def upgrade(settings: Settings, to: int | None, sql: bool, make_backup: bool,
 @click.option("--sql", is_flag=True, help="Print the script instead of writing it.")
 @click.option("--from-db", is_flag=True, help="Diff against the database (at head), no replay.")
 @click.option("--no-verify", is_flag=True, help="Skip proving the script in a scratch database.")
-@click.option("--no-cache", is_flag=True, help="Replay the migrations even if cached.")
+@click.option("--no-cache", is_flag=True,
+              help="Replay the migrations and read the database again, even if cached.")
 @click.option("--no-input", is_flag=True, help="Never ask whether a drop+add is a rename.")
 def generate(settings: Settings, message: str, renames: tuple[str, ...], empty: bool, ext: str,
              sql: bool, from_db: bool, no_verify: bool, no_cache: bool, no_input: bool) -> None:
@@ -191,7 +192,8 @@ def snapshot(settings: Settings) -> None:
 @common_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True, help="Report format.")
-@click.option("--no-cache", is_flag=True, help="Replay the migrations even if cached.")
+@click.option("--no-cache", is_flag=True,
+              help="Replay the migrations and read the database again, even if cached.")
 def check(settings: Settings, fmt: str, no_cache: bool) -> None:
     """CI gate: exit 1 on drift, models without a script or broken scripts; 3 if only pending.
 
@@ -340,4 +342,7 @@ def enroll(settings: Settings, version: int | None, dry_run: bool) -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    from autodiff import loader
+
+    loader.FREEZE_LOADED = True  # this process ends when the command does
     cli(prog_name="autodiff")
