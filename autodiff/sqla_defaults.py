@@ -29,11 +29,11 @@ _ON_UPDATE_TYPES = ("datetime", "timestamp")
 _NOW = re.compile(r"CURRENT_TIMESTAMP(\(\d\))?")
 
 
-def server_defaults(dialect: str, ddl: Any, col: SAColumn[Any], type_: str
-                    ) -> tuple[str | None, str | None]:
-    """The column's normalized (default, on_update); ValueError for an ON UPDATE clause
+def server_defaults(dialect: str, ddl: Any, col: SAColumn[Any], type_: str,
+                    raw: str | None) -> tuple[str | None, str | None]:
+    """The column's normalized (default, on_update), from ``raw``, its server default as
+    ``ddl.get_column_default_string`` renders it; ValueError for an ON UPDATE clause
     outside MySQL, or two that disagree."""
-    raw = ddl.get_column_default_string(col)
     raw, clause = split_on_update(raw) if raw is not None else (None, None)
     if clause is not None and dialect != "mysql":
         # create_all would send it, and the server refuse it.

@@ -193,6 +193,57 @@ def test_errors_in_models_are_one_line_config_errors(tmp_path: Path, text: str, 
         assert str(folder / "models.py") in message  # the user's own file, by its full path
 
 
+GC_PROBE = """
+import gc
+ENABLED_WHILE_IMPORTED = gc.isenabled()
+""" + DECLARATIVE
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector-on", "collector-off"])
+def test_models_are_imported_with_the_collector_paused_then_restored(
+        tmp_path: Path, enabled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import sys as sys_module
+
+    folder = tmp_path / unique_name()
+    write(folder, "models.py", textwrap.dedent(GC_PROBE))
+    write(folder, "broken.py", "raise RuntimeError('boom')\n")
+    monkeypatch.setattr(sys_module, "path", list(sys_module.path))
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        metadata = load_models("models.py:Base", folder)
+        assert gc.isenabled() is enabled
+        with pytest.raises(ConfigError):
+            load_models("broken.py:Base", folder)
+        assert gc.isenabled() is enabled  # restored on errors too
+    finally:
+        (gc.enable if was else gc.disable)()
+    probe = next(m for m in sys_module.modules.values()
+                 if getattr(m, "metadata", None) is metadata or
+                 getattr(getattr(m, "Base", None), "metadata", None) is metadata)
+    assert probe.ENABLED_WHILE_IMPORTED is False
+
+
+def test_only_the_command_line_freezes_the_loaded_models(tmp_path: Path) -> None:
+    """The API leaves the models collectable; the CLI (a short process) freezes them."""
+    write(tmp_path, "models.py", textwrap.dedent(DECLARATIVE))
+    probe = textwrap.dedent(f"""
+        import gc, sys
+        from pathlib import Path
+        from autodiff import loader
+        loader.load_models("models.py:Base", Path({str(tmp_path)!r}))
+        api = gc.get_freeze_count()
+        loader.FREEZE_LOADED = True  # what autodiff.cli.main sets
+        loader.load_models("models.py:Base", Path({str(tmp_path)!r}) / ".." / {tmp_path.name!r})
+        print(api, gc.get_freeze_count() > 0)
+    """)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "True"]
+
+
 def test_the_cli_exits_2_naming_the_users_line(tmp_path: Path) -> None:
     write(tmp_path, "models.py", "import sqlalchemy\n\nBase = undefined_name\n")
     (tmp_path / "migrations").mkdir()
@@ -402,3 +453,31 @@ def test_on_update_spellings_round_trip(empty_db: Database) -> None:
     desired = schema_from_metadata(metadata, "mysql", flavor=server_flavor(empty_db))
     execute(empty_db, *create_schema_sql(desired))
     assert diff(introspect(empty_db), desired) == ()
+
+
+def test_server_defaults_that_look_alike_stay_apart(dialect: str) -> None:
+    """Defaults are compiled once per distinct value: alike ones must not share a result."""
+    from sqlalchemy import Boolean, false, true
+
+    md = MetaData()
+    Table("t", md, Column("id", Integer, primary_key=True),
+          Column("s", String(10), server_default="0"),
+          Column("x", String(10), server_default=text("'1'")),
+          Column("n", Integer, server_default=text("0")),
+          Column("m", Integer, server_default=text("1")),
+          Column("now", DateTime, server_default=func.now()),
+          Column("ts", DateTime, server_default=func.current_timestamp()),
+          Column("yes", Boolean, server_default=true()),
+          Column("no", Boolean, server_default=false()))
+    Table("u", md, Column("id", Integer, primary_key=True),
+          Column("n", Integer, server_default=text("0")),
+          Column("s", String(10), server_default="0"))
+    schema = schema_from_metadata(md, dialect)
+    t, u = schema.table("t"), schema.table("u")
+    assert t is not None and u is not None
+    defaults = {c.name: c.default for c in t.columns}
+    assert defaults["s"] != defaults["n"]  # '0' (a string) is not 0
+    assert defaults["n"] != defaults["m"] and defaults["yes"] != defaults["no"]
+    assert [c.default for c in u.columns] == [None, defaults["n"], defaults["s"]]
+    fresh = {c.name: c.default for c in schema_from_metadata(md, dialect).table("t").columns}
+    assert fresh == defaults
