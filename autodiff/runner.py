@@ -159,8 +159,7 @@ class Session:
             return
         self.dialect.execute(self.conn, "BEGIN")
         try:
-            for statement in statements:
-                self._execute(script, statement, current)
+            self._execute_all(script, statements, current)
             self._check_and_record(script, statements, current, started, record)
             self.dialect.execute(self.conn, "COMMIT")
         except BaseException:
@@ -199,6 +198,29 @@ class Session:
             raise ScriptFailed(f"{script.name}: {problem}",
                                hint=f"rolled back; the database is still at version {current}")
         record(script, started)
+
+    def _execute_all(self, script: Script, statements: list[Statement], current: int) -> None:
+        """The statements of a script in the transaction just opened, in one round trip
+        where the dialect batches them. If the batch fails, it is rolled back and run
+        again one statement at a time, to name the statement that fails (a failure that
+        does not come back leaves the script applied, as run one by one)."""
+        if not self.dialect.BATCHES or len(statements) < 2:
+            for statement in statements:
+                self._execute(script, statement, current)
+            return
+        try:
+            self.dialect.execute_batch(self.conn, [s.text for s in statements])
+            return
+        except self.dialect.driver_errors as exc:
+            failed = exc
+            self._rollback()
+        try:
+            self.dialect.execute(self.conn, "BEGIN")
+        except self.dialect.driver_errors:  # the connection went with the batch
+            raise ScriptFailed(f"{script.name} failed: {self._error_text(failed)}",
+                               hint=self._failure_hint(current)) from None
+        for statement in statements:
+            self._execute(script, statement, current)
 
     def _execute(self, script: Script, statement: Statement, current: int) -> None:
         try:

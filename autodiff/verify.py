@@ -188,8 +188,7 @@ def _build(scratch: Database, schema: Schema) -> None:
     try:
         if transactional:
             dialect.execute(conn, "BEGIN")
-        for statement in create_schema_sql(schema):
-            dialect.execute(conn, statement)
+        dialect.execute_batch(conn, create_schema_sql(schema))
         dialect.execute(conn, versiontable.create_sql(dialect))
         if transactional:
             dialect.execute(conn, "COMMIT")

@@ -26,6 +26,9 @@ class Dialect:
     QUOTE: ClassVar[str] = '"'
     #: What a driver raises; the runner catches these and names the script.
     driver_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+    #: Does the driver send many statements in one round trip? A 1,000-table script is
+    #: about 3,000 statements; one by one, the round trips are a quarter of its time.
+    BATCHES: ClassVar[bool] = False
 
     # -- connections -------------------------------------------------------
     def connect(self, db: Database) -> Any:
@@ -76,6 +79,16 @@ class Dialect:
             cur.execute(sql)
         finally:
             cur.close()
+
+    def execute_batch(self, conn: Any, statements: Sequence[str]) -> None:
+        """Run statements in order: in one round trip where the dialect batches, else one
+        by one. A failure says which statement failed only when run one by one."""
+        if not self.BATCHES or len(statements) < 2:
+            for statement in statements:
+                self.execute(conn, statement)
+            return
+        # A newline before each ';' ends a trailing -- comment, which would swallow it.
+        self.execute(conn, "\n;\n".join(statements))
 
     # -- the run lock ---------------------------------------------------------
     def acquire_lock(self, db: Database, conn: Any, timeout: float) -> Any:

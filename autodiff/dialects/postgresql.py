@@ -25,6 +25,9 @@ def _driver() -> Any:
 
 class PostgreSQLDialect(Dialect):
     name = "postgresql"
+    # Without parameters psycopg sends the simple query protocol, which takes a whole
+    # script: https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT
+    BATCHES = True
 
     @property
     def driver_errors(self) -> tuple[type[BaseException], ...]:  # type: ignore[override]
