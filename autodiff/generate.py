@@ -8,7 +8,8 @@ compared with the models: a script that does not produce them is never handed ov
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -24,6 +25,7 @@ from autodiff.scripts import Script, discover, next_script_path, write_sum
 from autodiff.writer import script_text, template
 
 if TYPE_CHECKING:
+    from autodiff.head import PreparedHead
     from autodiff.sqla import Flavor
 
 Ask = Callable[[str], bool]
@@ -82,13 +84,19 @@ def generate(req: Request) -> Generated:
     from autodiff.sqla import load_models, rename_hints, schema_from_metadata
 
     scripts = discover(req.migrations)
-    metadata = load_models(req.models, req.base_dir)
-    desired = schema_from_metadata(metadata, req.db.dialect, flavor=target_flavor(req.db))
-    req.say(f"Models: {len(desired.tables)} tables from {req.models}")
-    current = _current_schema(req, scripts)
+    with _head(req, scripts) as head:  # replayed meanwhile where the server does it
+        metadata = load_models(req.models, req.base_dir)
+        desired = schema_from_metadata(metadata, req.db.dialect, flavor=target_flavor(req.db))
+        req.say(f"Models: {len(desired.tables)} tables from {req.models}")
+        return _generate(req, scripts, rename_hints(metadata), desired, head)
+
+
+def _generate(req: Request, scripts: list[Script], hints: Renames, desired: Schema,
+              head: PreparedHead) -> Generated:
+    current = head.schema()
     current, desired = managed_parts(current, desired, req.ignore)
     drifted = _drift_warnings(req, scripts)
-    renames = _merge(rename_hints(metadata), req.renames)
+    renames = _merge(hints, req.renames)
     _check_renames(renames, current, desired)
     renames, notes = _settle_renames(current, desired, renames, req.ask)
     current, desired = managed_parts(current, desired, req.ignore, renames)
@@ -107,7 +115,7 @@ def generate(req: Request) -> Generated:
         from autodiff.verify import verify_script
 
         verify_script(req.db, current, desired, text, path.name, _touched(planned), scripts,
-                      use_cache=req.use_cache)
+                      use_cache=req.use_cache, scratch=head.scratch, ignore=req.ignore)
         result.verified = True
     if req.write:
         path.write_text(text, encoding="utf-8")
@@ -140,14 +148,17 @@ def target_flavor(db: Database) -> Flavor:
         return server_flavor(scratch)
 
 
-def _current_schema(req: Request, scripts: list[Script]) -> Schema:
-    if req.from_db:
-        return _live_at_head(req, scripts)
-    from autodiff.head import head_schema
+@contextmanager
+def _head(req: Request, scripts: list[Script]) -> Iterator[PreparedHead]:
+    from autodiff.head import PreparedHead, prepared_head
 
+    if req.from_db:
+        yield PreparedHead(None, lambda: _live_at_head(req, scripts))
+        return
     req.say(f"Head: replaying {len(scripts)} script(s) into a scratch {req.db.dialect} "
             "database" + (" (cached when unchanged)" if req.use_cache else ""))
-    return head_schema(req.db, scripts, req.use_cache)
+    with prepared_head(req.db, scripts, req.use_cache) as head:
+        yield head
 
 
 def _drift_warnings(req: Request, scripts: list[Script]) -> list[str]:

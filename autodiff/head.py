@@ -14,9 +14,11 @@ import marshal
 import os
 import signal
 import tempfile
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from autodiff import __version__, model
 from autodiff.database import Database, parse_database
 from autodiff.dialects import dialect_for
 from autodiff.model import Schema
-from autodiff.runner import session
+from autodiff.runner import Session, session
 from autodiff.scripts import Script
 
 SCRATCH_PREFIX = "autodiff_scratch_"
@@ -71,9 +73,13 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def replay(scratch: Database, scripts: list[Script]) -> None:
-    """Apply ``scripts`` to the empty ``scratch`` database with the ordinary runner."""
+def replay(scratch: Database, scripts: list[Script],
+           on_session: Callable[[Session], None] | None = None) -> None:
+    """Apply ``scripts`` to the empty ``scratch`` database with the ordinary runner;
+    ``on_session`` is given the runner's session first (to cancel it from elsewhere)."""
     with session(scratch) as s:
+        if on_session is not None:
+            on_session(s)
         s.ensure_managed()
         s.run(scripts)
 
@@ -118,10 +124,115 @@ def head_schema(like: Database, scripts: list[Script], use_cache: bool = True) -
         if use_cache:
             write_atomically(path, encode_schema(schema))
     if use_cache:
-        if len(_SEEN) >= _SEEN_MAX:
-            _SEEN.clear()
-        _SEEN[path] = schema
+        _remember(path, schema)
     return schema
+
+
+@dataclass
+class PreparedHead:
+    """The head schema, being found. ``scratch`` is the database it is replayed into,
+    open until the ``prepared_head`` block ends (None when the head came from the
+    cache): generate proves its script there instead of building another one."""
+
+    scratch: Database | None
+    _get: Callable[[], Schema]
+
+    def schema(self) -> Schema:
+        """The head schema; waits for the replay if it is still running."""
+        return self._get()
+
+
+@contextmanager
+def prepared_head(like: Database, scripts: list[Script],
+                  use_cache: bool = True) -> Iterator[PreparedHead]:
+    """:func:`head_schema`, started now and read later: on PostgreSQL the replay runs on
+    a thread of its own while the caller goes on (importing the models, say), since it
+    is the server's work. The scratch database stays until the block ends, and is
+    dropped then, also on Ctrl-C and SIGTERM (the replay is cancelled first)."""
+    path = cache_file(like.dialect, scripts)
+    cached = _SEEN.get(path) if use_cache else None
+    if cached is None and use_cache:
+        cached = _read_cache(path)
+    if cached is not None:
+        _remember(path, cached)
+        yield PreparedHead(None, lambda: cached)
+        return
+    with scratch_database(like) as scratch:
+        job = _Replay(scratch, scripts, background=like.dialect == "postgresql")
+        got: list[Schema] = []
+
+        def schema() -> Schema:
+            if not got:
+                got.append(job.result())
+                if use_cache:
+                    write_atomically(path, encode_schema(got[0]))
+                    _remember(path, got[0])
+            return got[0]
+
+        try:
+            yield PreparedHead(scratch, schema)
+        finally:
+            job.cancel()
+
+
+class _Replay:
+    """A replay into a scratch database and its introspection, on a thread of its own
+    when asked (the result is then read with :meth:`result`), else when read."""
+
+    def __init__(self, scratch: Database, scripts: list[Script], background: bool) -> None:
+        self.scratch, self.scripts = scratch, scripts
+        self._session: Session | None = None
+        self._cancelled = threading.Event()
+        self._outcome: Schema | BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if background:
+            # A daemon: an interpreter leaving on a second Ctrl-C does not wait for it;
+            # the scratch database is dropped WITH (FORCE) all the same.
+            self._thread = threading.Thread(target=self._run, name="autodiff-replay",
+                                            daemon=True)
+            self._thread.start()
+
+    def _work(self) -> Schema:
+        from autodiff.introspect import introspect
+
+        replay(self.scratch, self.scripts, self._attach)
+        return introspect(self.scratch)
+
+    def _run(self) -> None:
+        try:
+            self._outcome = self._work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that reads it
+            self._outcome = exc
+
+    def _attach(self, s: Session) -> None:
+        self._session = s
+        if self._cancelled.is_set():
+            s.cancel()
+
+    def result(self) -> Schema:
+        if self._thread is None:
+            return self._work()
+        self._thread.join()
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        assert self._outcome is not None
+        return self._outcome
+
+    def cancel(self) -> None:
+        """Stop the replay if it still runs, and wait for it (briefly) to let go."""
+        if self._thread is None or not self._thread.is_alive():
+            return
+        self._cancelled.set()
+        running = self._session
+        if running is not None:
+            running.cancel()
+        self._thread.join(timeout=30)
+
+
+def _remember(path: Path, schema: Schema) -> None:
+    if len(_SEEN) >= _SEEN_MAX:
+        _SEEN.clear()
+    _SEEN[path] = schema
 
 
 def _read_cache(path: Path) -> Schema | None:

@@ -54,9 +54,13 @@ def session(db: Database, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         try:
             yield Session(db, dialect, conn, out)
         finally:
-            dialect.release_lock(db, conn, token)
+            # A connection broken by an interrupted statement cannot release the lock;
+            # the server releases it as the connection ends, and the interrupt goes on.
+            with contextlib.suppress(*dialect.driver_errors):
+                dialect.release_lock(db, conn, token)
     finally:
-        conn.close()
+        with contextlib.suppress(*dialect.driver_errors):
+            conn.close()
 
 
 class Session:
@@ -64,6 +68,23 @@ class Session:
 
     def __init__(self, db: Database, dialect: Dialect, conn: Any, out: TextIO | None) -> None:
         self.db, self.dialect, self.conn, self.out = db, dialect, conn, out
+        self.cancelled = False
+        self._proc: subprocess.Popen[str] | None = None
+
+    def cancel(self) -> None:
+        """Stop this session's run from another thread: the statement or script running
+        is interrupted and nothing after it runs (the run raises KeyboardInterrupt)."""
+        self.cancelled = True
+        proc = self._proc
+        if proc is not None:
+            with contextlib.suppress(OSError):
+                proc.kill()
+        with contextlib.suppress(*self.dialect.driver_errors):
+            self.dialect.interrupt(self.conn)
+
+    def _stop_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise KeyboardInterrupt
 
     def say(self, text: str) -> None:
         if self.out is not None:
@@ -113,6 +134,7 @@ class Session:
         before = applied[-1].version if applied else 0
         result = RunResult(before, before)
         for index, script in enumerate(todo, 1):
+            self._stop_if_cancelled()
             prefix = f"[{index}/{len(todo)}] " if len(todo) > 3 else ""
             self.say(f"{prefix}applying {script.name}")
             started = time.perf_counter()
@@ -214,6 +236,7 @@ class Session:
         except self.dialect.driver_errors as exc:
             failed = exc
             self._rollback()
+            self._stop_if_cancelled()
         try:
             self.dialect.execute(self.conn, "BEGIN")
         except self.dialect.driver_errors:  # the connection went with the batch
@@ -223,9 +246,11 @@ class Session:
             self._execute(script, statement, current)
 
     def _execute(self, script: Script, statement: Statement, current: int) -> None:
+        self._stop_if_cancelled()
         try:
             self.dialect.execute(self.conn, statement.text)
         except self.dialect.driver_errors as exc:
+            self._stop_if_cancelled()
             self._storage_trouble(exc)
             raise ScriptFailed(
                 f"{script.name} failed at line {statement.line}: {self._error_text(exc)} "
@@ -267,8 +292,10 @@ class Session:
     def _stream(self, argv: list[str], env: dict[str, str]) -> tuple[int, list[str]]:
         """Run a script, showing its stdout as it comes (a long data step shows progress);
         its stderr is kept for the error message."""
-        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, errors="replace", bufsize=1)
+        self._stop_if_cancelled()
+        proc = self._proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                                             stderr=subprocess.PIPE, text=True,
+                                             errors="replace", bufsize=1)
         assert proc.stdout is not None and proc.stderr is not None
         stderr: list[str] = []
         # stderr drains in a thread: a script filling the pipe would block otherwise.
@@ -283,7 +310,9 @@ class Session:
             proc.wait()
             raise
         finally:
+            self._proc = None
             reader.join(timeout=5)
             proc.stdout.close()
             proc.stderr.close()
+        self._stop_if_cancelled()
         return returncode, [line.rstrip("\n") for line in stderr]

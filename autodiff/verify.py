@@ -22,6 +22,7 @@ from autodiff import __version__, versiontable
 from autodiff.database import Database
 from autodiff.dialects import dialect_for
 from autodiff.diff import diff
+from autodiff.drift import without_ignored
 from autodiff.errors import AutodiffError
 from autodiff.head import (
     LAYOUT,
@@ -48,11 +49,24 @@ class VerificationFailed(AutodiffError):
 
 
 def verify_script(db: Database, head: Schema, desired: Schema, text: str, name: str,
-                  touched: set[str], scripts: list[Script], use_cache: bool = True) -> None:
-    """Raise VerificationFailed unless ``text`` turns ``head`` into ``desired``."""
+                  touched: set[str], scripts: list[Script], use_cache: bool = True,
+                  scratch: Database | None = None, ignore: tuple[str, ...] = ()) -> None:
+    """Raise VerificationFailed unless ``text`` turns ``head`` into ``desired``.
+
+    ``scratch``, when given, holds the replay of ``scripts`` (generate's own, still
+    open): the script is applied there, with nothing to build; the tables ``ignore``
+    matches, left out of ``head`` and ``desired``, are left out of its result too.
+    """
     scope = _scope(head, desired, touched)
     start = head if scope is None else _start(head, desired, scope)
-    got = _result_from_snapshot(db, start, name, text, use_cache)
+    got = _read(_cache_file(db, start, text)) if use_cache else None
+    if got is None and scratch is not None:
+        got = without_ignored(_applied_to_replay(scratch, scripts, name, text), ignore)
+        if use_cache:  # as a build of ``start`` would give it, for the compare below
+            write_atomically(_cache_file(db, start, text),
+                             encode_schema(got if scope is None else _subset(got, scope)))
+    if got is None:
+        got = _result_from_snapshot(db, start, name, text, use_cache)
     if got is None:  # the snapshot could not be built as-is: replay the real scripts
         scope, got = None, _result_from_replay(db, scripts, name, text)
     wanted = desired if scope is None else _subset(desired, scope)
@@ -113,12 +127,17 @@ def _read(path: Path) -> Schema | None:
 
 
 def _result_from_replay(db: Database, scripts: list[Script], name: str, text: str) -> Schema:
-    from autodiff.introspect import introspect
-
     with scratch_database(db) as scratch:
         replay(scratch, scripts)
-        _apply(scratch, name, text, version=(scripts[-1].version if scripts else 0) + 1)
-        return introspect(scratch)
+        return _applied_to_replay(scratch, scripts, name, text)
+
+
+def _applied_to_replay(scratch: Database, scripts: list[Script], name: str,
+                       text: str) -> Schema:
+    from autodiff.introspect import introspect
+
+    _apply(scratch, name, text, version=(scripts[-1].version if scripts else 0) + 1)
+    return introspect(scratch)
 
 
 def _scope(head: Schema, desired: Schema, touched: set[str]) -> set[str] | None:

@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,6 +80,146 @@ def test_interrupted_generate_drops_its_scratch_database(empty_db: Database, tmp
     assert proc.returncode != 0 and "Traceback" not in err
     assert not ours & scratch_names(empty_db)  # servers: the scratch database is gone
     assert list(private_tmp.iterdir()) == []  # SQLite: the scratch file and its folder too
+
+
+SLOW_SQL = {"postgresql": "SELECT pg_sleep(30);\n", "mysql": "SELECT SLEEP(30);\n"}
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"], indirect=True)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupting_a_statement_of_the_replay_drops_the_scratch_database(
+        empty_db: Database, tmp_path: Path, signum: int) -> None:
+    """On PostgreSQL the replay runs on its own thread: the running statement is cancelled."""
+    folder = tmp_path / "migrations"
+    write(folder, "0001-slow.sql", SLOW_SQL[empty_db.dialect])
+    (tmp_path / "models.py").write_text("from sqlalchemy import MetaData\nmetadata = MetaData()\n")
+    before = scratch_names(empty_db)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "autodiff", "generate", "-m", "x", "--db", empty_db.spec,
+         "--migrations", str(folder), "--models", "models.py:metadata"],
+        cwd=tmp_path, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not scratch_names(empty_db) - before:
+        time.sleep(0.1)
+    ours = scratch_names(empty_db) - before
+    assert ours, "the replay never started"
+    time.sleep(1.0)  # inside the slow statement
+    started = time.monotonic()
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0 and "Traceback" not in err
+    assert not ours & scratch_names(empty_db)
+    # Not a timing target: the 30 s statement was stopped, not waited for.
+    assert time.monotonic() - started < 25
+
+
+def test_an_error_in_the_models_stops_the_replay_running_meanwhile(
+        empty_db: Database, tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    write(folder, "0001-slow.py", SLOW_SCRIPT)
+    # The import fails once the replay is under way (its script has printed, or 3 s).
+    (tmp_path / "models.py").write_text("import time\ntime.sleep(3)\nx = (\n")
+    before = scratch_names(empty_db)
+    done = subprocess.run(
+        [sys.executable, "-m", "autodiff", "generate", "-m", "x", "--db", empty_db.spec,
+         "--migrations", str(folder), "--models", "models.py:metadata"],
+        cwd=tmp_path, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+        capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2 and "SyntaxError" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert scratch_names(empty_db) == before
+
+
+REPLAY_WAITS_FOR_MODELS = """import os, sys, time
+marker = os.environ["AUTODIFF_TEST_MARKER"]
+deadline = time.monotonic() + 60
+while not os.path.exists(marker):
+    if time.monotonic() > deadline:
+        sys.exit("the models were never imported while the replay ran")
+    time.sleep(0.05)
+"""
+
+
+def test_the_replay_and_the_models_import_overlap_where_the_server_replays(
+        empty_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL a script of the replay waits for a file that only importing the
+    models writes: it finishes only if the two run at the same time. Elsewhere the
+    replay runs after the import, and the file is there already."""
+    from autodiff import api
+
+    marker = tmp_path / "models-imported"
+    monkeypatch.setenv("AUTODIFF_TEST_MARKER", str(marker))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "migrations"
+    write(folder, "0001-table.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
+    write(folder, "0002-wait.py", REPLAY_WAITS_FOR_MODELS)
+    (tmp_path / "models.py").write_text(
+        "import pathlib, threading\n"
+        "from sqlalchemy import Column, Integer, MetaData, Table\n"
+        "REPLAYING = any(t.name == 'autodiff-replay' for t in threading.enumerate())\n"
+        f"pathlib.Path({str(marker)!r}).write_text('imported')\n"
+        "metadata = MetaData()\n"
+        "Table('t', metadata, Column('id', Integer, primary_key=True, autoincrement=False))\n"
+        "Table('u', metadata, Column('id', Integer, primary_key=True, autoincrement=False))\n")
+    result = api.generate(empty_db, folder, "models.py:metadata", "add u", base_dir=tmp_path,
+                          write=False)
+    assert [op.describe() for op in result.ops] == ["create table u"]
+    assert result.verified
+    imported = next(m for m in sys.modules.values()
+                    if getattr(m, "__file__", None) == str(tmp_path / "models.py"))
+    assert imported.REPLAYING is (empty_db.dialect == "postgresql")
+
+
+def test_a_cold_generate_proves_its_script_on_the_replay(
+        empty_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No second scratch database: the script is applied where the head was replayed."""
+    from autodiff import api
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    made: list[str] = []
+    original = head_module.scratch_database
+
+    @contextmanager
+    def counting(like: Database) -> Iterator[Database]:
+        with original(like) as scratch:
+            made.append(scratch.name)
+            yield scratch
+
+    monkeypatch.setattr(head_module, "scratch_database", counting)
+    monkeypatch.setattr(verify_module, "scratch_database", counting)
+    folder = tmp_path / "migrations"
+    write(folder, "0001-table.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
+    (tmp_path / "models.py").write_text(
+        "from sqlalchemy import Column, Integer, MetaData, String, Table\n"
+        "metadata = MetaData()\n"
+        "Table('t', metadata, Column('id', Integer, primary_key=True, autoincrement=False), "
+        "Column('name', String(20)))\n")
+    result = api.generate(empty_db, folder, "models.py:metadata", "add name",
+                          base_dir=tmp_path, write=False)
+    assert [op.describe().split(" (")[0] for op in result.ops] == ["add column t.name"]
+    assert result.verified and len(made) == 1
+    # The proof was cached as well: generating again builds nothing at all.
+    again = api.generate(empty_db, folder, "models.py:metadata", "add name",
+                         base_dir=tmp_path, write=False)
+    assert again.verified and len(made) == 1
+
+
+def test_a_wrong_script_fails_its_proof_on_the_replay(empty_db: Database,
+                                                      tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    write(folder, "0001-table.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
+    scripts = discover(folder)
+    with head_module.prepared_head(empty_db, scripts, use_cache=False) as head:
+        start = head.schema()
+        table = start.table("t")
+        assert table is not None and head.scratch is not None
+        wanted = replace(start, tables=(replace(table, columns=(
+            *table.columns, Column("name", "integer", nullable=True))),))
+        with pytest.raises(VerificationFailed):
+            verify_script(empty_db, start, wanted, "ALTER TABLE t ADD COLUMN other INTEGER;",
+                          "0002-x.sql", {"t"}, scripts, use_cache=False, scratch=head.scratch)
+    assert head.scratch.name not in scratch_names(empty_db)
 
 
 def test_head_is_cached_by_the_bytes_of_the_scripts(tmp_path: Path,

@@ -80,6 +80,10 @@ class Dialect:
         finally:
             cur.close()
 
+    def interrupt(self, conn: Any) -> None:
+        """Make the statement running on ``conn`` (in another thread) fail soon; where the
+        driver cannot, it runs to its end and the runner stops after it."""
+
     def execute_batch(self, conn: Any, statements: Sequence[str]) -> None:
         """Run statements in order: in one round trip where the dialect batches, else one
         by one. A failure says which statement failed only when run one by one."""

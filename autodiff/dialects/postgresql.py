@@ -33,6 +33,9 @@ class PostgreSQLDialect(Dialect):
     def driver_errors(self) -> tuple[type[BaseException], ...]:  # type: ignore[override]
         return (_driver().Error,)
 
+    def interrupt(self, conn: Any) -> None:
+        conn.cancel()  # a cancel request on its own connection; thread-safe in psycopg
+
     def connect(self, db: Database, database: str | None = None) -> Any:
         psycopg = _driver()
         url = db.url

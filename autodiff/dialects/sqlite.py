@@ -43,6 +43,9 @@ class SQLiteDialect(Dialect):
     def __init__(self, busy_timeout: float = 5.0) -> None:
         self.busy_timeout = busy_timeout
 
+    def interrupt(self, conn: Any) -> None:
+        conn.interrupt()  # https://docs.python.org/3/library/sqlite3.html#sqlite3.Connection.interrupt
+
     def connect(self, db: Database) -> sqlite3.Connection:
         path = _path(db)
         if not path.exists():
