@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -67,6 +69,9 @@ class CheckRequest:
     out: TextIO | None = None
     #: Replays already made in this check: at head, drift and models share one.
     heads: dict[tuple[str, ...], Schema] = field(default_factory=dict, compare=False)
+    #: A replay under way, read when first asked for.
+    pending: dict[tuple[str, ...], Callable[[], Schema]] = field(default_factory=dict,
+                                                                 compare=False)
 
     def say(self, text: str) -> None:
         if self.out is not None:
@@ -89,14 +94,23 @@ def check(req: CheckRequest) -> CheckReport:
     report.findings += [Finding("integrity", "script", "", p.message, p.hint)
                         for p in versiontable.problems(scripts, applied)]
     report.findings += _sum_findings(req.migrations, scripts, report)
-    if any(f.category == "integrity" for f in report.findings):
-        report.skipped.append("drift: the applied scripts do not match the version table")
-    else:
-        report.findings += _drift(req, scripts, applied)
-    if req.models:
-        report.findings += _models(req, scripts)
-    else:
-        report.skipped.append("models: no models configured")
+    intact = not any(f.category == "integrity" for f in report.findings)
+    done = {row.version for row in applied}
+    recorded = [s for s in scripts if s.version in done]
+    first = recorded if intact else scripts if req.models else None
+    # The first replay runs meanwhile where the server does it (PostgreSQL): importing
+    # the models, often seconds of CPU, does not wait for it.
+    with _replaying(req, first):
+        desired = _desired(req) if req.models else None
+        if intact:
+            report.findings += drift_of(req.db, _replayed(req, recorded), req.ignore,
+                                        req.use_cache)
+        else:
+            report.skipped.append("drift: the applied scripts do not match the version table")
+        if desired is not None:
+            report.findings += _models(req, scripts, desired)
+        else:
+            report.skipped.append("models: no models configured")
     report.findings += [Finding("pending", "script", s.name, "not applied yet")
                         for s in versiontable.pending(scripts, applied)
                         if s.version > report.version]
@@ -138,22 +152,43 @@ def _sum_findings(folder: Path, scripts: list[Script], report: CheckReport) -> l
     return [Finding("sum", "file", "autodiff.sum", status.message, status.hint)]
 
 
-def _drift(req: CheckRequest, scripts: list[Script],
-           applied: list[versiontable.Applied]) -> list[Finding]:
-    done = {row.version for row in applied}
-    recorded = [s for s in scripts if s.version in done]
-    return drift_of(req.db, _replayed(req, recorded), req.ignore, req.use_cache)
+@contextmanager
+def _replaying(req: CheckRequest, scripts: list[Script] | None) -> Iterator[None]:
+    """Start replaying ``scripts`` now; :func:`_replayed` takes the result when asked."""
+    if scripts is None:
+        yield
+        return
+    from autodiff.head import prepared_head
+
+    _say_replaying(req, scripts)
+    with prepared_head(req.db, scripts, req.use_cache) as head:
+        req.pending[_key(scripts)] = head.schema
+        try:
+            yield
+        finally:
+            req.pending.clear()
 
 
 def _replayed(req: CheckRequest, scripts: list[Script]) -> Schema:
     from autodiff.head import head_schema
 
-    key = tuple(f"{s.name}\0{s.checksum}" for s in scripts)
+    key = _key(scripts)
     if key not in req.heads:
-        req.say(f"Head: replaying {len(scripts)} script(s) into a scratch {req.db.dialect} "
-                "database" + (" (cached when unchanged)" if req.use_cache else ""))
-        req.heads[key] = head_schema(req.db, scripts, req.use_cache)
+        if key in req.pending:
+            req.heads[key] = req.pending.pop(key)()
+        else:
+            _say_replaying(req, scripts)
+            req.heads[key] = head_schema(req.db, scripts, req.use_cache)
     return req.heads[key]
+
+
+def _key(scripts: list[Script]) -> tuple[str, ...]:
+    return tuple(f"{s.name}\0{s.checksum}" for s in scripts)
+
+
+def _say_replaying(req: CheckRequest, scripts: list[Script]) -> None:
+    req.say(f"Head: replaying {len(scripts)} script(s) into a scratch {req.db.dialect} "
+            "database" + (" (cached when unchanged)" if req.use_cache else ""))
 
 
 def drift_of(db: Database, expected: Schema, ignore: tuple[str, ...] = (),
@@ -183,13 +218,18 @@ def live_drift(db: Database, scripts: list[Script], ignore: tuple[str, ...] = ()
     return drift_of(db, head_schema(db, recorded, use_cache), ignore, use_cache)
 
 
-def _models(req: CheckRequest, scripts: list[Script]) -> list[Finding]:
-    from autodiff.generate import managed_parts, target_flavor
+def _desired(req: CheckRequest) -> Schema:
+    from autodiff.generate import target_flavor
     from autodiff.sqla import load_models, schema_from_metadata
 
     assert req.models is not None
     metadata = load_models(req.models, req.base_dir)
-    desired = schema_from_metadata(metadata, req.db.dialect, flavor=target_flavor(req.db))
+    return schema_from_metadata(metadata, req.db.dialect, flavor=target_flavor(req.db))
+
+
+def _models(req: CheckRequest, scripts: list[Script], desired: Schema) -> list[Finding]:
+    from autodiff.generate import managed_parts
+
     head, desired = managed_parts(_replayed(req, scripts), desired, req.ignore)
     found = differences(head, desired, Sides("migrations", "models"), "models")
     hint = "run `autodiff generate -m MESSAGE` to write the missing script"
