@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from autodiff.database import Database
 from autodiff.dialects import dialect_for
@@ -73,3 +74,46 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     full_env.pop("AUTODIFF_DB", None) if env is None or "AUTODIFF_DB" not in env else None
     return subprocess.run([sys.executable, "-m", "autodiff", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout, check=False)
+
+
+# A replay script that waits for a file only importing the models writes (marked_models):
+# it ends only if the replay and the import overlap, or the import came first.
+WAITS_FOR_MODELS = """import os, sys, time
+marker = os.environ["AUTODIFF_TEST_MARKER"]
+deadline = time.monotonic() + 60
+while not os.path.exists(marker):
+    if time.monotonic() > deadline:
+        sys.exit("the models were never imported while the replay ran")
+    time.sleep(0.05)
+"""
+
+
+def waiting_migrations(tmp_path: Path, env: Any) -> tuple[Path, Path]:
+    """A folder of a table script and a WAITS_FOR_MODELS script, and the marker file it
+    waits for; ``env`` (pytest's monkeypatch) gets the marker and a private cache."""
+    marker = tmp_path / "models-imported"
+    env.setenv("AUTODIFF_TEST_MARKER", str(marker))
+    env.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "migrations"
+    write(folder, "0001-table.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
+    write(folder, "0002-wait.py", WAITS_FOR_MODELS)
+    return folder, marker
+
+
+def marked_models(marker: Path, *tables: str) -> str:
+    """A models file writing ``marker`` when imported, with a table (integer key, not
+    numbered by the database) per name; REPLAYING says whether a replay thread ran."""
+    lines = ["import pathlib, threading",
+             "from sqlalchemy import Column, Integer, MetaData, Table",
+             "REPLAYING = any(t.name == 'autodiff-replay' for t in threading.enumerate())",
+             f"pathlib.Path({str(marker)!r}).write_text('imported')",
+             "metadata = MetaData()"]
+    lines += [f"Table({name!r}, metadata, Column('id', Integer, primary_key=True, "
+              "autoincrement=False))" for name in tables]
+    return "\n".join(lines) + "\n"
+
+
+def imported_module(path: Path) -> Any:
+    """The module imported from ``path`` in this process."""
+    return next(m for m in list(sys.modules.values())
+                if getattr(m, "__file__", None) == str(path))

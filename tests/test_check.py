@@ -12,7 +12,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import execute, py_script, run_cli, write
+from helpers import (
+    execute,
+    imported_module,
+    marked_models,
+    py_script,
+    run_cli,
+    waiting_migrations,
+    write,
+)
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -427,40 +435,16 @@ def test_random_schemas_check_clean_then_catch_out_of_band_changes(
         dialect_for(db).drop_database(db)
 
 
-WAITS_FOR_MODELS = """import os, sys, time
-marker = os.environ["AUTODIFF_TEST_MARKER"]
-deadline = time.monotonic() + 60
-while not os.path.exists(marker):
-    if time.monotonic() > deadline:
-        sys.exit("the models were never imported while the replay ran")
-    time.sleep(0.05)
-"""
-
-
 def test_check_replays_while_it_imports_the_models_where_the_server_replays(
         empty_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A script waits for a file that importing the models writes: on PostgreSQL the
     replay runs meanwhile (else it would wait for ever); elsewhere it runs after."""
-    marker = tmp_path / "models-imported"
-    monkeypatch.setenv("AUTODIFF_TEST_MARKER", str(marker))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    folder = tmp_path / "migrations"
-    write(folder, "0001-table.sql", "CREATE TABLE t (id INTEGER PRIMARY KEY);\n")
-    write(folder, "0002-wait.py", WAITS_FOR_MODELS)
+    folder, marker = waiting_migrations(tmp_path, monkeypatch)
     marker.write_text("for upgrade")
     api.upgrade(empty_db, folder)
     marker.unlink()
-    (tmp_path / "models.py").write_text(
-        "import pathlib, threading\n"
-        "from sqlalchemy import Column, Integer, MetaData, Table\n"
-        "REPLAYING = any(t.name == 'autodiff-replay' for t in threading.enumerate())\n"
-        f"pathlib.Path({str(marker)!r}).write_text('imported')\n"
-        "metadata = MetaData()\n"
-        "Table('t', metadata, Column('id', Integer, primary_key=True, autoincrement=False))\n")
+    (tmp_path / "models.py").write_text(marked_models(marker, "t"))
     report = api.check(empty_db, folder, models="models.py:metadata", base_dir=tmp_path)
     assert report.findings == [] and report.exit_code == 0
-    import sys
-
-    imported = next(m for m in sys.modules.values()
-                    if getattr(m, "__file__", None) == str(tmp_path / "models.py"))
-    assert imported.REPLAYING is (empty_db.dialect == "postgresql")
+    models = imported_module(tmp_path / "models.py")
+    assert models.REPLAYING is (empty_db.dialect == "postgresql")
