@@ -11,7 +11,7 @@ that is exactly at head, so both must report nothing (the bench fails otherwise)
 Timed, interleaved round by round:
 
 - ``python -c "import models"``: what every tool pays to import the models, and the
-  same with the cyclic collector paused, as autodiff imports them;
+  same with the cyclic collector paused and the models frozen, as autodiff loads them;
 - ``autodiff check``, cold: an empty ``XDG_CACHE_HOME``, so the replay of every script
   into a scratch database is in the time;
 - ``autodiff check``, replay cached (keyed by the scripts' bytes), the database's schema
@@ -96,10 +96,10 @@ def bench_case(dialect: str, count: int, tmp: Path, runs: int) -> Case:
         no_models = ("--db", db_arg, "--migrations", str(ad.root / "migrations"))
         warm = root / "cache-warm"
         autodiff_check(ad.root, warm)
-        paused = "import gc; gc.disable(); import models"
+        paused = "import gc; gc.disable(); import models; gc.freeze(); gc.enable()"
         timed = [
             ("import models", lambda _: run([sys.executable, "-c", "import models"], ad.root)),
-            ("import models, collector paused",
+            ("import models, collector paused, models frozen",
              lambda _: run([sys.executable, "-c", paused], ad.root)),
             ("autodiff check, cold", lambda c: autodiff_check(ad.root, c)),
             ("autodiff check, replay cached",
