@@ -187,8 +187,9 @@ def _key(scripts: list[Script]) -> tuple[str, ...]:
 
 
 def _say_replaying(req: CheckRequest, scripts: list[Script]) -> None:
-    req.say(f"Head: replaying {len(scripts)} script(s) into a scratch {req.db.dialect} "
-            "database" + (" (cached when unchanged)" if req.use_cache else ""))
+    from autodiff.head import replaying_message
+
+    req.say(replaying_message(req.db, scripts, req.use_cache))
 
 
 def drift_of(db: Database, expected: Schema, ignore: tuple[str, ...] = (),

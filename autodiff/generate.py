@@ -154,13 +154,12 @@ def target_flavor(db: Database) -> Flavor:
 
 @contextmanager
 def _head(req: Request, scripts: list[Script]) -> Iterator[PreparedHead]:
-    from autodiff.head import PreparedHead, prepared_head
+    from autodiff.head import PreparedHead, prepared_head, replaying_message
 
     if req.from_db:
         yield PreparedHead(None, lambda: _live_at_head(req, scripts))
         return
-    req.say(f"Head: replaying {len(scripts)} script(s) into a scratch {req.db.dialect} "
-            "database" + (" (cached when unchanged)" if req.use_cache else ""))
+    req.say(replaying_message(req.db, scripts, req.use_cache))
     with prepared_head(req.db, scripts, req.use_cache) as head:
         yield head
 

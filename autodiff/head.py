@@ -128,6 +128,12 @@ def head_schema(like: Database, scripts: list[Script], use_cache: bool = True) -
     return schema
 
 
+def replaying_message(like: Database, scripts: list[Script], use_cache: bool) -> str:
+    """What generate and check say before they ask for the head."""
+    return (f"Head: replaying {len(scripts)} script(s) into a scratch {like.dialect} "
+            "database" + (" (cached when unchanged)" if use_cache else ""))
+
+
 @dataclass
 class PreparedHead:
     """The head schema, being found. ``scratch`` is the database it is replayed into,

@@ -297,6 +297,8 @@ class Session:
                                              stderr=subprocess.PIPE, text=True,
                                              errors="replace", bufsize=1)
         assert proc.stdout is not None and proc.stderr is not None
+        if self.cancelled:  # cancelled while it was being started
+            proc.kill()
         stderr: list[str] = []
         # stderr drains in a thread: a script filling the pipe would block otherwise.
         reader = threading.Thread(target=lambda: stderr.extend(proc.stderr or ()), daemon=True)
