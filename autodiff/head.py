@@ -111,21 +111,8 @@ _SEEN_MAX = 8
 
 def head_schema(like: Database, scripts: list[Script], use_cache: bool = True) -> Schema:
     """The schema ``scripts`` produce on ``like``'s dialect (cached by their bytes)."""
-    from autodiff.introspect import introspect
-
-    path = cache_file(like.dialect, scripts)
-    if use_cache and path in _SEEN:
-        return _SEEN[path]
-    schema = _read_cache(path) if use_cache else None
-    if schema is None:
-        with scratch_database(like) as scratch:
-            replay(scratch, scripts)
-            schema = introspect(scratch)
-        if use_cache:
-            write_atomically(path, encode_schema(schema))
-    if use_cache:
-        _remember(path, schema)
-    return schema
+    with prepared_head(like, scripts, use_cache) as head:
+        return head.schema()
 
 
 def replaying_message(like: Database, scripts: list[Script], use_cache: bool) -> str:

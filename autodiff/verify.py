@@ -59,14 +59,16 @@ def verify_script(db: Database, head: Schema, desired: Schema, text: str, name: 
     """
     scope = _scope(head, desired, touched)
     start = head if scope is None else _start(head, desired, scope)
-    got = _read(_cache_file(db, start, text)) if use_cache else None
-    if got is None and scratch is not None:
-        got = without_ignored(_applied_to_replay(scratch, scripts, name, text), ignore)
-        if use_cache:  # as a build of ``start`` would give it, for the compare below
-            write_atomically(_cache_file(db, start, text),
-                             encode_schema(got if scope is None else _subset(got, scope)))
+    path = _cache_file(db, start, text)
+    got = _read(path) if use_cache else None
     if got is None:
-        got = _result_from_snapshot(db, start, name, text, use_cache)
+        if scratch is not None:
+            got = without_ignored(_applied_to_replay(scratch, scripts, name, text), ignore)
+        else:
+            got = _built_and_applied(db, start, name, text)
+        if got is not None and use_cache:  # as a build of ``start`` would give it
+            write_atomically(path, encode_schema(got if scope is None
+                                                 else _subset(got, scope)))
     if got is None:  # the snapshot could not be built as-is: replay the real scripts
         scope, got = None, _result_from_replay(db, scripts, name, text)
     wanted = desired if scope is None else _subset(desired, scope)
@@ -79,19 +81,6 @@ def verify_script(db: Database, head: Schema, desired: Schema, text: str, name: 
             f"the generated {name} does not produce the models' schema: {words[0]}",
             hint="nothing was written; this is a bug in autodiff, please report it "
                  "(--no-verify writes the script anyway)", details=tuple(words))
-
-
-def _result_from_snapshot(db: Database, start: Schema, name: str, text: str,
-                          use_cache: bool) -> Schema | None:
-    path = _cache_file(db, start, text)
-    if use_cache:
-        cached = _read(path)
-        if cached is not None:
-            return cached
-    got = _built_and_applied(db, start, name, text)
-    if got is not None and use_cache:
-        write_atomically(path, encode_schema(got))
-    return got
 
 
 def _built_and_applied(db: Database, start: Schema, name: str, text: str) -> Schema | None:
