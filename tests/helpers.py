@@ -76,6 +76,28 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
+STUDENT_MODELS = """
+    from sqlalchemy import BigInteger, Integer, String, text
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
+    class Student(Base):
+        __tablename__ = "students"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        first_name: Mapped[str] = mapped_column(String(50))
+"""
+
+
+def student_models(folder: Path, body: str = "") -> None:
+    """Write ``folder``/models.py: a declarative Base and a Student table (id,
+    first_name) with the further class-body lines in ``body``."""
+    source = textwrap.dedent(STUDENT_MODELS) + textwrap.indent(textwrap.dedent(body), " " * 4)
+    (folder / "models.py").write_text(source)
+
 # A replay script that waits for a file only importing the models writes (marked_models):
 # it ends only if the replay and the import overlap, or the import came first.
 WAITS_FOR_MODELS = """import os, sys, time

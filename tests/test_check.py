@@ -18,6 +18,7 @@ from helpers import (
     marked_models,
     py_script,
     run_cli,
+    student_models,
     waiting_migrations,
     write,
 )
@@ -245,28 +246,12 @@ def test_trouble_is_exit_2(tmp_path: Path, empty_db: Database) -> None:
 
 # -- models: a model change without a script ----------------------------------------------
 
-MODELS = """
-    from sqlalchemy import Integer, String
-    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-    class Base(DeclarativeBase):
-        pass
-
-
-    class Student(Base):
-        __tablename__ = "students"
-        id: Mapped[int] = mapped_column(Integer, primary_key=True)
-        first_name: Mapped[str] = mapped_column(String(50))
-        last_name: Mapped[str] = mapped_column(String(50))
-"""
-
-
 def generated_project(tmp_path: Path, db: Database, extra: str = "") -> None:
     (tmp_path / "pyproject.toml").write_text(
         f'[tool.autodiff]\ndb = "{db.spec}"\nmodels = "models.py:Base"\n')
     (tmp_path / "migrations").mkdir(exist_ok=True)
-    (tmp_path / "models.py").write_text(textwrap.dedent(MODELS) + extra)
+    student_models(tmp_path, "last_name: Mapped[str] = mapped_column(String(50))\n"
+                   + textwrap.dedent(extra))
 
 
 def cli_ok(tmp_path: Path, *args: str) -> str:

@@ -6,34 +6,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import rows, run_cli, write
+from helpers import rows, run_cli, student_models, write
 
 import autodiff
 from autodiff import api
 from autodiff.database import Database
 from autodiff.diff import Renames
 from autodiff.errors import ConfigError
-
-MODELS_HEAD = """
-    from sqlalchemy import Integer, String
-    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-    class Base(DeclarativeBase):
-        pass
-
-
-    class Student(Base):
-        __tablename__ = "students"
-        id: Mapped[int] = mapped_column(Integer, primary_key=True)
-        first_name: Mapped[str] = mapped_column(String(50))
-"""
-
-
-def models(tmp_path: Path, body: str) -> None:
-    """Write models.py: the shared head plus the Student columns in ``body``."""
-    text = textwrap.dedent(MODELS_HEAD) + textwrap.indent(textwrap.dedent(body), " " * 4)
-    (tmp_path / "models.py").write_text(text)
 
 
 def project(tmp_path: Path, db: Database) -> None:
@@ -61,7 +40,7 @@ def statements(text: str) -> list[str]:
 
 def test_the_students_story(fresh_db: Database, tmp_path: Path) -> None:
     project(tmp_path, fresh_db)
-    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    student_models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
     out = cli(tmp_path, "generate", "-m", "create student table", "--no-input")
     assert "Wrote" in out and "0001-create-student-table.sql" in out and "Verified" in out
     assert "create table students" in sql_of(tmp_path, "0001")
@@ -69,14 +48,14 @@ def test_the_students_story(fresh_db: Database, tmp_path: Path) -> None:
     autodiff.connect(fresh_db).cursor().execute(
         "INSERT INTO students (id, first_name, last_name) VALUES (1, 'Ada', 'Lovelace')")
 
-    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n'
+    student_models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n'
                      'age: Mapped[int | None] = mapped_column(Integer)\n')
     cli(tmp_path, "generate", "-m", "add age", "--no-input")
     body = [s for s in statements(sql_of(tmp_path, "0002-add-age"))]
     assert len(body) == 1 and "ADD COLUMN" in body[0].upper() and "age" in body[0]
     cli(tmp_path, "upgrade")
 
-    models(tmp_path, 'surname: Mapped[str] = mapped_column(String(50))\n'
+    student_models(tmp_path, 'surname: Mapped[str] = mapped_column(String(50))\n'
                      'age: Mapped[int | None] = mapped_column(Integer)\n')
     cli(tmp_path, "generate", "-m", "rename last name", "--rename", "students.last_name=surname")
     assert "rename column students.last_name to surname" in sql_of(tmp_path, "0003")
@@ -84,7 +63,7 @@ def test_the_students_story(fresh_db: Database, tmp_path: Path) -> None:
     assert rows(fresh_db, "SELECT id, first_name, surname, age FROM students") == [
         (1, "Ada", "Lovelace", None)]
 
-    models(tmp_path, 'age: Mapped[int | None] = mapped_column(Integer)\n')
+    student_models(tmp_path, 'age: Mapped[int | None] = mapped_column(Integer)\n')
     out = cli(tmp_path, "generate", "-m", "drop surname", "--no-input")
     assert "DESTRUCTIVE" in out and "DESTRUCTIVE" in sql_of(tmp_path, "0004")
     cli(tmp_path, "upgrade")
@@ -97,9 +76,9 @@ def test_the_students_story(fresh_db: Database, tmp_path: Path) -> None:
 def test_unhinted_drop_and_add_is_marked_and_explained(tmp_path: Path) -> None:
     db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
     project(tmp_path, db)
-    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    student_models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
     cli(tmp_path, "generate", "-m", "init", "--no-input")
-    models(tmp_path, 'surname: Mapped[str] = mapped_column(String(50))\n')
+    student_models(tmp_path, 'surname: Mapped[str] = mapped_column(String(50))\n')
     out = cli(tmp_path, "generate", "-m", "oops", "--no-input")
     assert "note: column students.last_name is dropped and students.surname added: if that " \
            "is a rename, pass --rename students.last_name=surname" in out
@@ -110,9 +89,9 @@ def test_unhinted_drop_and_add_is_marked_and_explained(tmp_path: Path) -> None:
 def test_rename_hint_in_the_model_needs_no_flag(tmp_path: Path) -> None:
     db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
     project(tmp_path, db)
-    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    student_models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
     cli(tmp_path, "generate", "-m", "init")
-    models(tmp_path, 'surname: Mapped[str] = mapped_column(\n'
+    student_models(tmp_path, 'surname: Mapped[str] = mapped_column(\n'
                      '    String(50), info={"renamed_from": "last_name"})\n')
     cli(tmp_path, "generate", "-m", "rename")
     assert "rename column students.last_name to surname" in sql_of(tmp_path, "0002")
@@ -121,9 +100,9 @@ def test_rename_hint_in_the_model_needs_no_flag(tmp_path: Path) -> None:
 def test_interactive_answer_makes_a_rename(tmp_path: Path) -> None:
     db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
     project(tmp_path, db)
-    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    student_models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
     api.generate(db, tmp_path / "migrations", "models.py:Base", "init", base_dir=tmp_path)
-    models(tmp_path, 'surname: Mapped[str] = mapped_column(String(50))\n')
+    student_models(tmp_path, 'surname: Mapped[str] = mapped_column(String(50))\n')
     asked: list[str] = []
 
     def yes(question: str) -> bool:
@@ -140,7 +119,7 @@ def test_interactive_answer_makes_a_rename(tmp_path: Path) -> None:
 def test_sql_prints_and_writes_nothing_and_is_deterministic(tmp_path: Path) -> None:
     db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
     project(tmp_path, db)
-    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    student_models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
     first = cli(tmp_path, "generate", "-m", "init", "--sql")
     assert cli(tmp_path, "generate", "-m", "init", "--sql", "--no-cache") == first
     assert first.startswith("-- 0001-init.sql: init\n")
@@ -188,7 +167,7 @@ def test_head_includes_hand_written_scripts(empty_db: Database, tmp_path: Path) 
     (tmp_path / "pyproject.toml").write_text(
         f'[tool.autodiff]\ndb = "{empty_db.spec}"\nmodels = "models.py:Base"\n'
         'ignore = ["audit"]\n')
-    models(tmp_path, 'nick: Mapped[str | None] = mapped_column(String(20))\n'
+    student_models(tmp_path, 'nick: Mapped[str | None] = mapped_column(String(20))\n'
                      'age: Mapped[int | None] = mapped_column(Integer)\n')
     result = api.generate(empty_db, tmp_path / "migrations", "models.py:Base", "add age",
                           base_dir=tmp_path, ignore=("audit",), write=False)
@@ -200,7 +179,7 @@ def test_head_includes_hand_written_scripts(empty_db: Database, tmp_path: Path) 
 def test_from_db_refuses_a_database_behind_head(tmp_path: Path) -> None:
     db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
     project(tmp_path, db)
-    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    student_models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
     cli(tmp_path, "generate", "-m", "init")
     result = run_cli("generate", "-m", "x", "--from-db", cwd=tmp_path)
     assert result.returncode == 1 and "not at head" in result.stderr
@@ -211,7 +190,7 @@ def test_from_db_refuses_a_database_behind_head(tmp_path: Path) -> None:
 def test_bad_renames_are_named(tmp_path: Path) -> None:
     db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
     project(tmp_path, db)
-    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    student_models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
     cli(tmp_path, "generate", "-m", "init")
     with pytest.raises(ConfigError, match="there is no column students.nope at head"):
         api.generate(db, tmp_path / "migrations", "models.py:Base", "x", base_dir=tmp_path,
@@ -223,9 +202,9 @@ def test_bad_renames_are_named(tmp_path: Path) -> None:
 def _renamed_project(tmp_path: Path) -> None:
     db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
     project(tmp_path, db)
-    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    student_models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
     cli(tmp_path, "generate", "-m", "init")
-    models(tmp_path, 'surname: Mapped[str] = mapped_column(String(50))\n')
+    student_models(tmp_path, 'surname: Mapped[str] = mapped_column(String(50))\n')
 
 
 def test_the_terminal_is_asked_and_a_yes_makes_a_rename(tmp_path: Path) -> None:
@@ -296,7 +275,7 @@ def test_a_second_generate_of_the_same_change_reuses_the_proof(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
     project(tmp_path, db)
-    models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    student_models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
     first = api.generate(db, tmp_path / "migrations", "models.py:Base", "students",
                          base_dir=tmp_path, write=False)
     assert first.verified
@@ -345,10 +324,10 @@ def test_adding_on_update_to_a_column_generates_a_modify(fresh_db: Database,
     project(tmp_path, fresh_db)
     stamp = ('from sqlalchemy import DateTime, func\n'
              'updated_at = mapped_column(DateTime, server_default=func.now(){})\n')
-    models(tmp_path, stamp.format(""))
+    student_models(tmp_path, stamp.format(""))
     cli(tmp_path, "generate", "-m", "init", "--no-input")
     cli(tmp_path, "upgrade")
-    models(tmp_path, stamp.format(", server_onupdate=func.now()"))
+    student_models(tmp_path, stamp.format(", server_onupdate=func.now()"))
     out = cli(tmp_path, "generate", "-m", "touch", "--no-input")
     assert "Verified" in out
     assert statements(sql_of(tmp_path, "0002"))[-1].endswith(
@@ -357,24 +336,6 @@ def test_adding_on_update_to_a_column_generates_a_modify(fresh_db: Database,
     cli(tmp_path, "upgrade")
     again = run_cli("generate", "-m", "again", "--no-input", cwd=tmp_path)
     assert again.returncode == 0 and "No changes detected" in again.stdout + again.stderr
-
-
-SEQUENCE_MODELS = """
-    from sqlalchemy import BigInteger, Integer, String, text
-    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-    class Base(DeclarativeBase):
-        pass
-
-
-    class Student(Base):
-        __tablename__ = "students"
-        id: Mapped[int] = mapped_column(Integer, primary_key=True)
-        first_name: Mapped[str] = mapped_column(String(50))
-        ticket: Mapped[int | None] = mapped_column(
-            BigInteger, server_default=text("nextval('order_no'::regclass)"))
-"""
 
 
 @pytest.mark.parametrize("dialect", ["postgresql"])
@@ -386,7 +347,10 @@ def test_a_hand_written_sequence_is_kept_and_its_drift_named(empty_db: Database,
         CREATE TABLE students (id SERIAL PRIMARY KEY, first_name VARCHAR(50) NOT NULL,
                                ticket bigint DEFAULT nextval('order_no'));
     """)
-    (tmp_path / "models.py").write_text(textwrap.dedent(SEQUENCE_MODELS))
+    student_models(tmp_path, """
+        ticket: Mapped[int | None] = mapped_column(
+            BigInteger, server_default=text("nextval('order_no'::regclass)"))
+    """)
     cli(tmp_path, "upgrade")
     # The models do not declare the sequence: generate keeps it, and sees nothing to do.
     assert "No changes detected" in cli(tmp_path, "generate", "-m", "nothing", "--no-input")

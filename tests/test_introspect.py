@@ -278,22 +278,27 @@ def test_mysql_features(features: Schema) -> None:
         Column("f", "datetime(6)", False, on_update=now6))
 
 
-def test_features_recreate_equal(features: Schema, dialect: str, tmp_path: Path) -> None:
-    """create_schema_sql() of an introspected schema creates the same schema again."""
-    copy = new_database(dialect, tmp_path)
+def assert_recreates(schema: Schema, tmp_path: Path, prelude: str | None = None) -> None:
+    """create_schema_sql(schema) in a new database (after ``prelude``) reads back equal."""
+    copy = new_database(schema.dialect, tmp_path)
     d = dialect_for(copy)
     d.create_database(copy)
     try:
         conn = d.connect(copy)
         try:
-            if dialect in PRELUDE_FOR_COPY:
-                d.execute(conn, PRELUDE_FOR_COPY[dialect])
-            create(copy, conn, features)
-            assert introspect(copy, conn) == features
+            if prelude:
+                d.execute(conn, prelude)
+            create(copy, conn, schema)
+            assert introspect(copy, conn) == schema
         finally:
             conn.close()
     finally:
         d.drop_database(copy)
+
+
+def test_features_recreate_equal(features: Schema, dialect: str, tmp_path: Path) -> None:
+    """create_schema_sql() of an introspected schema creates the same schema again."""
+    assert_recreates(features, tmp_path, PRELUDE_FOR_COPY.get(dialect))
 
 
 # Sort order and deferral as each database's own DDL spells them (lower case, defaults
@@ -341,17 +346,7 @@ def test_sort_order_and_deferral_are_read(empty_db: Database, tmp_path: Path) ->
                   for fk in _table(schema, "c").foreign_keys]
         # SQLite: DEFERRABLE INITIALLY IMMEDIATE behaves as no clause at all.
         assert sorted(timing) == [(("p_id",), True, "DEFERRED"), (("q_id",), pg, None)]
-    copy = new_database(empty_db.dialect, tmp_path)
-    d.create_database(copy)
-    try:
-        conn = d.connect(copy)
-        try:
-            create(copy, conn, schema)
-            assert introspect(copy, conn) == schema
-        finally:
-            conn.close()
-    finally:
-        d.drop_database(copy)
+    assert_recreates(schema, tmp_path)
 
 
 SEQUENCES = """
@@ -391,17 +386,7 @@ def test_standalone_sequences_and_identity_kinds_are_read(empty_db: Database,
         ("id", True, None, None), ("ident", True, "ALWAYS", None),
         ("by_default", True, None, None), ("n", False, None, "NEXTVAL('plain_seq')"),
         ("o", False, None, "NEXTVAL('\"Odd Seq\"')"), ("owned", False, None, None)]
-    copy = new_database("postgresql", tmp_path)
-    d.create_database(copy)
-    try:
-        conn = d.connect(copy)
-        try:
-            create(copy, conn, schema)
-            assert introspect(copy, conn) == schema
-        finally:
-            conn.close()
-    finally:
-        d.drop_database(copy)
+    assert_recreates(schema, tmp_path)
 
 
 def test_version_table_is_not_part_of_the_schema(empty_db: Database) -> None:
