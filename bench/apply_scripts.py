@@ -42,6 +42,7 @@ from unittest import mock
 
 from benchutil import (
     Samples,
+    child_environment,
     clocked,
     environment,
     exit_on_sigterm,
@@ -257,8 +258,7 @@ class Contender:
 
 def run_process(argv: list[str], cwd: Path) -> None:
     """Run a command to completion; RuntimeError with its stderr if it fails."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTODIFF_")}
-    proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.run(argv, cwd=cwd, env=child_environment(), stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[:3])} ... exited {proc.returncode}:\n"

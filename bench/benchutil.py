@@ -109,6 +109,18 @@ def filesystem_of(path: Path) -> str:
     return kind
 
 
+def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a measured process: this one's, less AUTODIFF_* settings (each
+    contender is told its database) and less PYTHONDONTWRITEBYTECODE, which some shells
+    and tools set: users' Python writes bytecode, so after the warm-up round every
+    contender, its own code and the models run from their .pyc files, as on a user's
+    machine (without them each process compiles its sources again, the models included).
+    """
+    skipped = ("AUTODIFF_", "PYTHONDONTWRITEBYTECODE")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(skipped)}
+    return {**base, **(extra or {})}
+
+
 def environment(extra: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str]]:
     """What the figures depend on: machine, interpreter, libraries, autodiff revision."""
     rows = [
@@ -118,6 +130,7 @@ def environment(extra: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str]]:
                    f"({sys.executable})"),
         ("sqlite (python's sqlite3 module)", sqlite3.sqlite_version),
         ("autodiff", f"{package_version('autodiff')} at {git_revision()}"),
+        ("bytecode", "written (.pyc), PYTHONDONTWRITEBYTECODE removed for measured processes"),
     ]
     return rows + list(extra)
 

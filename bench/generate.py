@@ -62,6 +62,7 @@ from pathlib import Path
 from benchutil import (
     REPO,
     Samples,
+    child_environment,
     clocked,
     environment,
     exit_on_sigterm,
@@ -381,8 +382,7 @@ def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     On any interruption the command gets SIGTERM first (autodiff then drops its scratch
     databases), and SIGKILL only if it has not stopped 20 s later.
     """
-    base = {k: v for k, v in os.environ.items() if not k.startswith("AUTODIFF_")}
-    proc = subprocess.Popen(argv, cwd=cwd, env={**base, **(env or {})}, text=True,
+    proc = subprocess.Popen(argv, cwd=cwd, env=child_environment(env), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         out, err = proc.communicate(timeout=TIMEOUT)

@@ -55,6 +55,7 @@ from unittest import mock
 
 from benchutil import (
     Samples,
+    child_environment,
     clocked,
     environment,
     exit_on_sigterm,
@@ -160,8 +161,7 @@ def console_script(name: str) -> str:
 def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     """Run a command to completion and return its stdout; RuntimeError if it fails.
     On an interruption it gets SIGTERM first, SIGKILL 20 s later."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("AUTODIFF_")}
-    proc = subprocess.Popen(argv, cwd=cwd, env={**base, **(env or {})}, text=True,
+    proc = subprocess.Popen(argv, cwd=cwd, env=child_environment(env), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         out, err = proc.communicate(timeout=1800)
