@@ -10,10 +10,6 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
-
 from autodiff.model import Table, View
 from autodiff.normalize import RULES
 
@@ -35,6 +31,10 @@ def table_order(tables: Iterable[Table]) -> list[Table]:
 @lru_cache(maxsize=4096)
 def _reads(sql: str, dialect: str) -> frozenset[str] | None:
     """The names a view's query reads from (FROM, JOIN ...); None if it cannot be parsed."""
+    import sqlglot  # here: most plans have no view, and importing it costs 60-90 ms
+    from sqlglot import exp
+    from sqlglot.errors import SqlglotError
+
     try:
         tree = sqlglot.parse_one(sql, read=RULES[dialect].sqlglot)
     except (SqlglotError, ValueError, TypeError):

@@ -11,13 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from autodiff import ops
 from autodiff.dialects import dialect_for
 from autodiff.model import Check, Column, ForeignKey, Index, Schema, Table, Unique
 from autodiff.normalize import RULES, normalize_expression
-from autodiff.sqltree import Renaming, rename_in_expression, rename_in_query, rename_in_statement
+
+if TYPE_CHECKING:  # sqltree imports sqlglot, needed only when something is renamed
+    from autodiff.sqltree import Renaming
 
 T = TypeVar("T")
 # A name PostgreSQL prints without quotes (quote_ident), keywords aside.
@@ -200,6 +202,8 @@ def apply_renames(schema: Schema, renames: Renames) -> Schema:
     """
     if not renames:
         return schema
+    from autodiff.sqltree import rename_in_query, rename_in_statement
+
     dialect, read = schema.dialect, RULES[schema.dialect].sqlglot
     # Expressions are normalized SQL (every identifier quoted); views and triggers are
     # the database's own text.
@@ -221,6 +225,8 @@ def apply_renames(schema: Schema, renames: Renames) -> Schema:
 
 def _renaming(dialect: str, renames: Renames, quote: Callable[[str], str]) -> Renaming:
     """``renames`` keyed by the tables' names before the renames, for SQL text."""
+    from autodiff.sqltree import Renaming
+
     back = {new: old for old, new in renames.tables.items()}
     columns: dict[str, dict[str, str]] = {}
     for (table, old), new in renames.columns.items():
@@ -280,6 +286,8 @@ def _renamed_expression(sql: str, dialect: str, table: str, columns: Mapping[str
     """A normalized expression over ``table``'s columns, renamed and normalized again."""
     if not columns:
         return sql
+    from autodiff.sqltree import rename_in_expression
+
     renamed = rename_in_expression(sql, RULES[dialect].sqlglot, table, r)
     if renamed is None:
         return _rename_identifiers(sql, columns)
