@@ -103,8 +103,8 @@ def check(req: CheckRequest) -> CheckReport:
     with _replaying(req, first):
         desired = _desired(req) if req.models else None
         if intact:
-            report.findings += drift_of(req.db, _replayed(req, recorded), req.ignore,
-                                        req.use_cache)
+            report.findings += drift_of(req.db, lambda: _replayed(req, recorded), req.ignore,
+                                        req.use_cache, recorded)
         else:
             report.skipped.append("drift: the applied scripts do not match the version table")
         if desired is not None:
@@ -192,23 +192,38 @@ def _say_replaying(req: CheckRequest, scripts: list[Script]) -> None:
     req.say(replaying_message(req.db, scripts, req.use_cache))
 
 
-def drift_of(db: Database, expected: Schema, ignore: tuple[str, ...] = (),
-             use_cache: bool = True) -> list[Finding]:
-    """How the live ``db`` differs from ``expected``, the replay of its recorded scripts.
+def drift_of(db: Database, expected: Callable[[], Schema], ignore: tuple[str, ...] = (),
+             use_cache: bool = True, recorded: list[Script] | None = None) -> list[Finding]:
+    """How the live ``db`` differs from ``expected()``, the replay of its recorded scripts.
 
     The live schema is read again only if ``db``'s catalog changed since the last time
-    (``autodiff.livecache``); ``use_cache=False`` always reads it.
+    (``autodiff.livecache``); ``use_cache=False`` always reads it. Given the ``recorded``
+    scripts ``expected()`` replays, a database once found without drift is neither read
+    nor compared again (nor the replay asked for) until its catalog changes.
     """
-    from autodiff.livecache import live_schema
+    from autodiff.livecache import live_findings
 
-    expected = without_ignored(expected, ignore)
-    actual = without_ignored(live_schema(db, use_cache), ignore)
-    return differences(expected, actual, Sides("migrations", "database"), "drift")
+    key = None
+    if recorded is not None:
+        from autodiff.head import cache_key
+
+        key = f"{cache_key(db.dialect, recorded)}\0{ignore!r}"
+
+    def compare(live: Schema) -> list[Finding]:
+        return differences(without_ignored(expected(), ignore), without_ignored(live, ignore),
+                           Sides("migrations", "database"), "drift")
+
+    return live_findings(db, key, compare, use_cache)
 
 
 def live_drift(db: Database, scripts: list[Script], ignore: tuple[str, ...] = (),
-               use_cache: bool = True) -> list[Finding]:
-    """Drift of ``db`` if it exists, is managed and its scripts are intact; else nothing."""
+               use_cache: bool = True,
+               replayed: Callable[[list[Script]], Schema] | None = None) -> list[Finding]:
+    """Drift of ``db`` if it exists, is managed and its scripts are intact; else nothing.
+
+    ``replayed(recorded)`` gives the head of the scripts ``db`` recorded (by default
+    :func:`autodiff.head.head_schema`); it is not asked when the answer is known.
+    """
     applied = versiontable.recorded(db)
     if not applied or versiontable.problems(scripts, applied):
         return []
@@ -216,7 +231,8 @@ def live_drift(db: Database, scripts: list[Script], ignore: tuple[str, ...] = ()
 
     done = {row.version for row in applied}
     recorded = [s for s in scripts if s.version in done]
-    return drift_of(db, head_schema(db, recorded, use_cache), ignore, use_cache)
+    expected = replayed or (lambda rec: head_schema(db, rec, use_cache))
+    return drift_of(db, lambda: expected(recorded), ignore, use_cache, recorded)
 
 
 def _desired(req: CheckRequest) -> Schema:

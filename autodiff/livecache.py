@@ -7,30 +7,52 @@ changed gives a fingerprint (``introspect.FINGERPRINTS``: SQLite's sqlite_schema
 PostgreSQL's catalog row versions); the last schema read from a database is kept with
 its fingerprint, one cache entry per database, and reused while the fingerprint is the
 same. MySQL has no such fingerprint and is always introspected.
+
+Comparisons are memoized the same way (:func:`live_findings`): when the schema behind a
+fingerprint was found to match a given head (say, the replay of the scripts the
+database recorded), that verdict stands while the fingerprint is the same, and the
+schema need not even be read back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import marshal
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from autodiff import __version__
+from autodiff.cachefiles import cache_dir, write_atomically
 from autodiff.database import Database
 from autodiff.dialects import dialect_for
-from autodiff.head import LAYOUT, cache_dir, plain, rebuild, write_atomically
+from autodiff.head import LAYOUT, plain, rebuild
 from autodiff.introspect import FINGERPRINTS, INTROSPECTORS, introspect
 from autodiff.model import Schema
 
-_MAGIC = "autodiff-live-1"
+_MAGIC = "autodiff-live-2"
+_CLEAN_MAGIC = "autodiff-clean-1"
+#: Verdicts kept per fingerprint: a database is compared with one or two heads at a time.
+_MAX_VERDICTS = 16
+F = TypeVar("F")
 
 
 def live_schema(db: Database, use_cache: bool = True) -> Schema:
     """``introspect(db)``, reusing the last result while ``db``'s fingerprint is the same."""
+    return live_findings(db, None, lambda schema: [schema], use_cache)[0]
+
+
+def live_findings(db: Database, key: str | None, find: Callable[[Schema], list[F]],
+                  use_cache: bool = True) -> list[F]:
+    """``find(live schema of db)``; empty without reading the schema when ``find`` came
+    back empty for the same ``key`` and fingerprint before.
+
+    ``key`` must name everything ``find`` compares with (a head's cache key, say), or be
+    None to always call it.
+    """
     fingerprint_of = FINGERPRINTS.get(db.dialect)
     if not use_cache or fingerprint_of is None:
-        return introspect(db)
+        return find(introspect(db))
     dialect = dialect_for(db)
     conn = dialect.connect(db)
     try:
@@ -38,13 +60,21 @@ def live_schema(db: Database, use_cache: bool = True) -> Schema:
         # than the one stored, so the entry is read again next time, never trusted stale.
         fingerprint = hashlib.sha256(fingerprint_of(dialect, conn).encode()).hexdigest()
         path = live_cache_file(db)
+        clean = _verdicts(path, fingerprint)
+        if key is not None and key in clean:
+            return []
         schema = _read(path, fingerprint)
         if schema is None:
             schema = INTROSPECTORS[db.dialect](dialect, conn)
             write_atomically(path, marshal.dumps((_MAGIC, fingerprint, plain(schema))))
     finally:
         conn.close()
-    return schema
+    found = find(schema)
+    if key is not None and not found:
+        kept = [k for k in clean if k != key][-(_MAX_VERDICTS - 1):]
+        write_atomically(_verdict_file(path),
+                         marshal.dumps((_CLEAN_MAGIC, fingerprint, [*kept, key])))
+    return found
 
 
 def live_cache_file(db: Database) -> Path:
@@ -52,6 +82,19 @@ def live_cache_file(db: Database) -> Path:
     where = str(db.path.resolve()) if db.path is not None else db.display
     key = hashlib.sha256(f"{__version__}\0{LAYOUT}\0{db.dialect}\0{where}".encode())
     return cache_dir() / f"live-{key.hexdigest()[:32]}.bin"
+
+
+def _verdict_file(path: Path) -> Path:
+    return path.with_suffix(".clean")
+
+
+def _verdicts(path: Path, fingerprint: str) -> list[str]:
+    """The keys the schema behind ``fingerprint`` was found clean against."""
+    try:
+        magic, stored, keys = marshal.loads(_verdict_file(path).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return []
+    return list(keys) if magic == _CLEAN_MAGIC and stored == fingerprint else []
 
 
 def _read(path: Path, fingerprint: str) -> Schema | None:

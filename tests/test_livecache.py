@@ -160,3 +160,73 @@ def test_check_sees_drift_made_after_a_clean_check(empty_db: Database, tmp_path:
     assert "column child.extra: in database, not in migrations" in drifted.stdout
     again = run_cli("check", "--no-cache", *args, cwd=tmp_path)
     assert again.returncode == 1 and "child.extra" in again.stdout
+
+
+class Finder:
+    """A comparison that counts its calls and reports what it is told to."""
+
+    def __init__(self, findings: list[str]) -> None:
+        self.findings, self.calls = findings, 0
+
+    def __call__(self, schema: Schema) -> list[str]:
+        self.calls += 1
+        return list(self.findings)
+
+
+def test_a_clean_verdict_spares_reading_and_comparing(empty_db: Database, isolated_cache: Path,
+                                                      counting: Counting) -> None:
+    execute(empty_db, *BASE)
+    clean = Finder([])
+    assert livecache.live_findings(empty_db, "head-a", clean) == []
+    assert livecache.live_findings(empty_db, "head-a", clean) == []
+    remembered = empty_db.dialect in FINGERPRINTS  # MySQL: read and compared every time
+    assert clean.calls == (1 if remembered else 2)
+    assert counting.calls == (1 if remembered else 2)
+
+
+def test_findings_are_never_remembered(empty_db: Database, isolated_cache: Path) -> None:
+    execute(empty_db, *BASE)
+    drifted = Finder(["column child.extra: in database, not in migrations"])
+    assert livecache.live_findings(empty_db, "head-a", drifted) == drifted.findings
+    assert livecache.live_findings(empty_db, "head-a", drifted) == drifted.findings
+    assert drifted.calls == 2
+
+
+def test_a_verdict_is_for_its_own_key(empty_db: Database, isolated_cache: Path) -> None:
+    execute(empty_db, *BASE)
+    livecache.live_findings(empty_db, "head-a", Finder([]))
+    other = Finder([])
+    livecache.live_findings(empty_db, "head-b", other)
+    livecache.live_findings(empty_db, None, other)  # no key: always compared
+    assert other.calls == 2
+
+
+@pytest.mark.parametrize(("dialect", "change"),
+                         [(d, c) for d, by in CHANGES.items() for c in by])
+def test_every_change_outside_migrations_voids_a_verdict(empty_db: Database,
+                                                         isolated_cache: Path,
+                                                         change: str) -> None:
+    execute(empty_db, *BASE)
+    livecache.live_findings(empty_db, "head-a", Finder([]))
+    execute(empty_db, *CHANGES[empty_db.dialect][change])
+    seen: list[Schema] = []
+    livecache.live_findings(empty_db, "head-a", lambda schema: seen.append(schema) or [])
+    assert seen == [introspect(empty_db)]
+
+
+def test_check_trusts_a_clean_verdict_only_for_the_same_ignore(empty_db: Database,
+                                                                tmp_path: Path,
+                                                                isolated_cache: Path) -> None:
+    """Through the CLI: a table drifted but ignored is clean only while it is ignored."""
+    folder = tmp_path / "migrations"
+    write(folder, "0001-base.sql", ";\n".join(BASE) + ";\n")
+    args = ["--db", empty_db.spec, "--migrations", str(folder)]
+    assert run_cli("upgrade", *args, cwd=tmp_path).returncode == 0
+    execute(empty_db, "CREATE TABLE scratch_notes (id INTEGER PRIMARY KEY)")
+    (tmp_path / "pyproject.toml").write_text('[tool.autodiff]\nignore = ["scratch_*"]\n')
+    assert run_cli("check", *args, cwd=tmp_path).returncode == 0
+    assert run_cli("check", *args, cwd=tmp_path).returncode == 0  # on the verdict
+    (tmp_path / "pyproject.toml").write_text("[tool.autodiff]\n")
+    drifted = run_cli("check", *args, cwd=tmp_path)
+    assert drifted.returncode == 1, drifted.stdout + drifted.stderr
+    assert "scratch_notes" in drifted.stdout
