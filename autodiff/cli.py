@@ -342,7 +342,9 @@ def enroll(settings: Settings, version: int | None, dry_run: bool) -> None:
 
 def main() -> None:
     """Console-script entry point."""
-    from autodiff import loader
+    from autodiff import aside, loader
 
-    loader.FREEZE_LOADED = True  # this process ends when the command does
+    # This process ends when the command does, and is nobody else's.
+    loader.FREEZE_LOADED = True
+    aside.FORK = True
     cli(prog_name="autodiff")

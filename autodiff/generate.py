@@ -81,21 +81,28 @@ def generate_empty(migrations: Path, message: str, ext: str) -> Path:
 
 def generate(req: Request) -> Generated:
     """Diff the models against the head schema and write (or return) the next script."""
+    from autodiff.aside import Aside
     from autodiff.sqla import load_models, rename_hints, schema_from_metadata
 
     scripts = discover(req.migrations)
-    with _head(req, scripts) as head:  # replayed meanwhile where the server does it
+    with _head(req, scripts) as head, Aside(  # replayed meanwhile where the server does it
+            lambda: (target_flavor(req.db), _drift_warnings(req, scripts, head)),
+            fallback=lambda: (target_flavor(req.db), None),
+            fork=head.scratch is None) as aside:  # a child of its own would replay too
+        # What the database says is found aside (a child process) while the models load.
         metadata = load_models(req.models, req.base_dir)
-        desired = schema_from_metadata(metadata, req.db.dialect, flavor=target_flavor(req.db))
+        flavor, drifted = aside.result()
+        desired = schema_from_metadata(metadata, req.db.dialect, flavor=flavor)
         req.say(f"Models: {len(desired.tables)} tables from {req.models}")
-        return _generate(req, scripts, rename_hints(metadata), desired, head)
+        if drifted is None:  # before the head: on PostgreSQL read while the replay runs
+            drifted = _drift_warnings(req, scripts, head)
+        return _generate(req, scripts, rename_hints(metadata), desired, head, drifted)
 
 
 def _generate(req: Request, scripts: list[Script], hints: Renames, desired: Schema,
-              head: PreparedHead) -> Generated:
+              head: PreparedHead, drifted: list[str]) -> Generated:
     current = head.schema()
     current, desired = managed_parts(current, desired, req.ignore)
-    drifted = _drift_warnings(req, scripts)
     renames = _merge(hints, req.renames)
     _check_renames(renames, current, desired)
     renames, notes = _settle_renames(current, desired, renames, req.ask)
@@ -164,11 +171,17 @@ def _head(req: Request, scripts: list[Script]) -> Iterator[PreparedHead]:
         yield head
 
 
-def _drift_warnings(req: Request, scripts: list[Script]) -> list[str]:
+def _drift_warnings(req: Request, scripts: list[Script], head: PreparedHead) -> list[str]:
     """Say when the database was changed outside migrations: generate ignores that."""
     if req.from_db:
         return []  # the live schema is the base here: drift would be diffed into the script
-    found = live_drift(req.db, scripts, req.ignore, req.use_cache)
+    from autodiff.head import head_schema
+
+    def replayed(recorded: list[Script]) -> Schema:  # at head, the head being found
+        return head.schema() if recorded == scripts else \
+            head_schema(req.db, recorded, req.use_cache)
+
+    found = live_drift(req.db, scripts, req.ignore, req.use_cache, replayed)
     if not found:
         return []
     lines = "; ".join(f.line() for f in found[:5]) + ("; ..." if len(found) > 5 else "")
@@ -277,9 +290,9 @@ def _column_candidates(current: Schema, desired: Schema,
         was = renamed.table(table.name)
         if was is None:
             continue
-        gone = [c for c in was.columns if table.column(c.name) is None
-                and (table.name, c.name) not in taken]
-        added = [c for c in table.columns if was.column(c.name) is None]
+        now, before = {c.name for c in table.columns}, {c.name for c in was.columns}
+        gone = [c for c in was.columns if c.name not in now and (table.name, c.name) not in taken]
+        added = [c for c in table.columns if c.name not in before]
         for old in gone:
             match = next((c for c in added if c.type == old.type), None)
             if match is not None:
