@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import marshal
-import os
 import signal
 import tempfile
 import threading
@@ -22,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autodiff import __version__, model
+from autodiff import __version__, collector, model
+from autodiff.cachefiles import cache_dir, write_atomically
 from autodiff.database import Database, parse_database
 from autodiff.dialects import dialect_for
 from autodiff.model import Schema
@@ -90,12 +90,6 @@ def cache_key(dialect: str, scripts: list[Script]) -> str:
     for script in scripts:
         h.update(f"{script.name}\0{script.checksum}\n".encode())
     return h.hexdigest()[:32]
-
-
-def cache_dir() -> Path:
-    """Where replayed head schemas are cached (``$XDG_CACHE_HOME/autodiff``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "autodiff"
 
 
 def cache_file(dialect: str, scripts: list[Script]) -> Path:
@@ -254,7 +248,7 @@ _FIELDS = tuple(tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASS
 _NUMBER = {cls: n for n, cls in enumerate(_CLASSES)}
 LAYOUT = hashlib.sha256(repr([(c.__name__, f) for c, f in zip(_CLASSES, _FIELDS, strict=True)])
                          .encode()).hexdigest()[:12]
-_MAGIC = "autodiff-head-1"
+_MAGIC = "autodiff-head-2"  # 2: equal objects written once
 
 
 def encode_schema(schema: Schema) -> bytes:
@@ -274,33 +268,57 @@ def decode_schema(data: bytes) -> Schema:
 
 def rebuild(body: Any) -> Any:
     """The model object :func:`plain` turned into ``body``."""
-    return _Decoder().object(body)
+    with collector.paused():  # 10-30k new objects, none of them garbage
+        return _Decoder().object(body)
 
 
 def plain(value: Any) -> Any:
-    """A model object as nested tuples and lists of plain values (what the cache holds)."""
-    number = _NUMBER.get(type(value))
-    if number is not None:
-        return (number, tuple(plain(getattr(value, name)) for name in _FIELDS[number]))
-    if isinstance(value, tuple):  # a collection: a list, so it is not read as an object
-        return [plain(v) for v in value]
-    return value
+    """A model object as nested tuples and lists of plain values (what the cache holds).
+
+    Equal objects below a table (the same column in many tables) become one shared tuple,
+    which marshal writes once and reads back as one object.
+    """
+    return _Encoder().plain(value)
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.seen: dict[Any, tuple[Any, ...]] = {}
+
+    def plain(self, value: Any) -> Any:
+        number = _NUMBER.get(type(value))
+        if number is None:
+            # A collection is a list, so that it is not read back as an object.
+            return [self.plain(v) for v in value] if isinstance(value, tuple) else value
+        if number in _UNSHARED:
+            return self._tuple(number, value)
+        found = self.seen.get(value)
+        if found is None:
+            found = self.seen[value] = self._tuple(number, value)
+        return found
+
+    def _tuple(self, number: int, value: Any) -> tuple[Any, ...]:
+        return (number, tuple([self.plain(getattr(value, name)) for name in _FIELDS[number]]))
+
+
+#: Schemas and tables are never equal to one another: not worth hashing whole.
+_UNSHARED = frozenset({_NUMBER[model.Schema], _NUMBER[model.Table]})
 
 
 class _Decoder:
-    """Rebuilds objects; equal ones (the same column in many tables) are built once."""
+    """Rebuilds objects; each shared tuple (an object written once) is built once."""
 
     def __init__(self) -> None:
-        self.seen: dict[tuple[Any, ...], Any] = {}
+        self.seen: dict[int, Any] = {}
 
     def object(self, value: tuple[Any, ...]) -> Any:
-        try:
-            return self.seen[value]
-        except KeyError:
-            built = self.seen[value] = self._build(value)
-            return built
-        except TypeError:  # holds a list (a collection): not worth remembering
-            return self._build(value)
+        # By identity: marshal reads a tuple written once as one object, and hashing the
+        # tuples themselves would walk each of them again.
+        key = id(value)
+        built = self.seen.get(key)
+        if built is None:
+            built = self.seen[key] = self._build(value)
+        return built
 
     def _build(self, value: tuple[Any, ...]) -> Any:
         number, fields = value
@@ -314,13 +332,3 @@ class _Decoder:
             return tuple([self._value(v) for v in value])
         return value
 
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write a cache entry whole or not at all; a cache that cannot be written is skipped."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError:
-        pass  # a cache that cannot be written only costs time

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import MetaData
 
+from autodiff import collector
 from autodiff.errors import ConfigError
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
@@ -64,15 +65,12 @@ def _import_without_collecting(module_part: str, base_dir: Path) -> Any:
     and again while nothing is garbage yet: a third of the import's time (3.5 s -> 2.5 s
     measured, docs/benchmarks.md). Reference counting still frees what it can.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _import(module_part, base_dir)
-    finally:
-        if FREEZE_LOADED:
-            gc.freeze()
-        if was_enabled:
-            gc.enable()
+    with collector.paused():
+        try:
+            return _import(module_part, base_dir)
+        finally:
+            if FREEZE_LOADED:
+                gc.freeze()
 
 
 def _import(module_part: str, base_dir: Path) -> Any:

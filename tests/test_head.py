@@ -263,6 +263,21 @@ def test_the_cache_format_round_trips(schema: Schema) -> None:
     assert [again.table(t.name) for t in schema.tables] == list(schema.tables)
 
 
+def test_equal_objects_are_written_once_and_read_back_shared() -> None:
+    tables = tuple(Table(f"t{i}", (Column("id", "INTEGER", False), Column("note", "TEXT")),
+                         PrimaryKey(("id",))) for i in range(50))
+    schema = Schema("sqlite", tables=tables)
+    data = encode_schema(schema)
+    again = decode_schema(data)
+    assert again == schema
+    assert again.tables[0].columns[1] is again.tables[49].columns[1]
+    assert again.tables[0].primary_key is again.tables[49].primary_key
+    # Each distinct column is written once: the tables' columns are two tuples in all.
+    _, (_, fields) = marshal.loads(data)
+    written = {id(column) for table in fields[1] for column in table[1][1]}
+    assert len(written) == 2
+
+
 def test_a_corrupt_cache_entry_is_replayed_again(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -271,7 +286,8 @@ def test_a_corrupt_cache_entry_is_replayed_again(tmp_path: Path,
     scripts = discover(tmp_path / "m")
     first = head_schema(db, scripts, use_cache=False)
     for junk in (b"", b"not marshal", encode_schema(first)[:-5],
-                 marshal.dumps(("autodiff-head-1", (0, ("nodialect", [], [], [], []))))):
+                 marshal.dumps((head_module._MAGIC, (0, ("nodialect", [], [], [], [])))),
+                 marshal.dumps(("autodiff-head-1", head_module.plain(first)))):  # old format
         cache_file("sqlite", scripts).parent.mkdir(parents=True, exist_ok=True)
         cache_file("sqlite", scripts).write_bytes(junk)
         head_module._SEEN.clear()  # this process read nothing before
