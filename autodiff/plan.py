@@ -190,6 +190,7 @@ def _bounced_foreign_keys(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
     """Drop-and-add pairs for unchanged foreign keys that a change would otherwise block."""
     dropped = {(op.table, op.foreign_key.name) for op in steps
                if isinstance(op, ops.DropForeignKey)}
+    near = _steps_by_table(steps)
     out: list[ops.Op] = []
     for table in ctx.renamed.tables:
         wanted = ctx.desired.table(table.name)
@@ -198,10 +199,24 @@ def _bounced_foreign_keys(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
         for fk in table.foreign_keys:
             match = next((d for d in wanted.foreign_keys
                           if _fk_key(d) == _fk_key(fk) and d.name in (None, fk.name)), None)
+            # Only steps on the key's two tables can block it.
+            around = near.get(table.name, []) + (near.get(fk.ref_table, [])
+                                                 if fk.ref_table != table.name else [])
             if match is not None and (table.name, fk.name) not in dropped \
-                    and _blocked(table, fk, steps, ctx):
+                    and _blocked(table, fk, around, ctx):
                 out += [ops.DropForeignKey(table.name, fk), ops.AddForeignKey(table.name, match)]
     return out
+
+
+def _steps_by_table(steps: list[ops.Op]) -> dict[str, list[ops.Op]]:
+    """Each table's steps; an enum replacement under each table with a column of it."""
+    by_table: dict[str, list[ops.Op]] = {}
+    for op in steps:
+        names = {u.table for u in op.uses} if isinstance(op, ops.ReplaceEnum) \
+            else {op.table_name}
+        for name in names:
+            by_table.setdefault(name, []).append(op)
+    return by_table
 
 
 def _blocked(table: Table, fk: ForeignKey, steps: list[ops.Op], ctx: Context) -> bool:

@@ -481,3 +481,33 @@ def test_server_defaults_that_look_alike_stay_apart(dialect: str) -> None:
     assert [c.default for c in u.columns] == [None, defaults["n"], defaults["s"]]
     fresh = {c.name: c.default for c in schema_from_metadata(md, dialect).table("t").columns}
     assert fresh == defaults
+
+
+@pytest.mark.parametrize(("dialect", "kept"),
+                         [("sqlite", False), ("mysql", False), ("postgresql", True)])
+def test_a_primary_key_name_is_kept_where_the_database_keeps_it(dialect: str,
+                                                                 kept: bool) -> None:
+    """SQLite's is not read back and MySQL's is always PRIMARY: naming it there would make
+    every table differ from its replay (harmless, but a diff of every table each time)."""
+    metadata = MetaData(naming_convention={"pk": "pk_%(table_name)s"})
+    Table("t", metadata, Column("id", Integer, primary_key=True))
+    pk = schema_from_metadata(metadata, dialect).tables[0].primary_key
+    assert pk is not None and pk.columns == ("id",)
+    assert pk.name == ("pk_t" if kept else None)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_partial_index_and_rowid_options_are_read_when_given(dialect: str) -> None:
+    from sqlalchemy import Index
+
+    metadata = MetaData()
+    t = Table("t", metadata, Column("id", Integer, primary_key=True), Column("x", Integer),
+              sqlite_with_rowid=False)
+    Index("ix_some", t.c.x, **{f"{dialect}_where": text("x > 0")})
+    Index("ix_all", t.c.x)
+    table = schema_from_metadata(metadata, dialect).tables[0]
+    wheres = {ix.name: ix.where for ix in table.indexes}
+    assert wheres["ix_all"] is None and wheres["ix_some"] is not None
+    assert "x" in wheres["ix_some"] and "0" in wheres["ix_some"]
+    if dialect == "sqlite":  # WITHOUT ROWID: the INTEGER key is not the rowid alias
+        assert table.columns[0].autoincrement is False
