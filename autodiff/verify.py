@@ -19,21 +19,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from autodiff import __version__, versiontable
+from autodiff.cachefiles import cache_dir, write_atomically
 from autodiff.database import Database
 from autodiff.dialects import dialect_for
 from autodiff.diff import diff
 from autodiff.drift import without_ignored
 from autodiff.errors import AutodiffError
-from autodiff.head import (
-    LAYOUT,
-    cache_dir,
-    decode_schema,
-    encode_schema,
-    plain,
-    replay,
-    scratch_database,
-    write_atomically,
-)
+from autodiff.head import LAYOUT, decode_schema, encode_schema, plain, replay, scratch_database
 from autodiff.model import Schema, Table
 from autodiff.runner import session
 from autodiff.scripts import Script
@@ -63,7 +55,8 @@ def verify_script(db: Database, head: Schema, desired: Schema, text: str, name: 
     got = _read(path) if use_cache else None
     if got is None:
         if scratch is not None:
-            got = without_ignored(_applied_to_replay(scratch, scripts, name, text), ignore)
+            got = without_ignored(_applied_to_replay(scratch, scripts, name, text, scope),
+                                  ignore)
         else:
             got = _built_and_applied(db, start, name, text)
         if got is not None and use_cache:  # as a build of ``start`` would give it
@@ -121,12 +114,14 @@ def _result_from_replay(db: Database, scripts: list[Script], name: str, text: st
         return _applied_to_replay(scratch, scripts, name, text)
 
 
-def _applied_to_replay(scratch: Database, scripts: list[Script], name: str,
-                       text: str) -> Schema:
+def _applied_to_replay(scratch: Database, scripts: list[Script], name: str, text: str,
+                       scope: set[str] | None = None) -> Schema:
+    """The replay after the script; of its tables, at least those in ``scope`` (all if
+    None) are read."""
     from autodiff.introspect import introspect
 
     _apply(scratch, name, text, version=(scripts[-1].version if scripts else 0) + 1)
-    return introspect(scratch)
+    return introspect(scratch, tables=scope)
 
 
 def _scope(head: Schema, desired: Schema, touched: set[str]) -> set[str] | None:

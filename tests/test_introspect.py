@@ -515,3 +515,20 @@ def test_parse_create_index_and_view() -> None:
                        (None, ("c",), "p", False), (None, ("c",), "p", True)]
     assert view_query('CREATE VIEW IF NOT EXISTS "v AS x" (a, b) AS SELECT 1, 2') == \
         "SELECT 1, 2"
+
+
+def test_reading_some_tables_reads_them_whole(features: Schema, empty_db: Database) -> None:
+    """``introspect(tables=...)``: those tables as a full read has them, and everything
+    that is not a table; PostgreSQL reads no other table (the proof on a replay)."""
+    names = {t.name for t in features.tables}
+    some = set(sorted(names)[:2])
+    part = introspect(empty_db, tables=some)
+    assert {t.name for t in part.tables} >= some
+    if empty_db.dialect == "postgresql":
+        assert {t.name for t in part.tables} == some
+    for name in some:
+        assert part.table(name) == features.table(name)
+    assert (part.views, part.triggers, part.enums, part.sequences) == (
+        features.views, features.triggers, features.enums, features.sequences)
+    assert introspect(empty_db, tables=set()).tables == (
+        () if empty_db.dialect == "postgresql" else features.tables)

@@ -9,6 +9,7 @@ them (``sequences.py``).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from autodiff.database import VERSION_TABLE
@@ -39,9 +40,11 @@ from autodiff.normalize import (
 )
 from autodiff.sequences import canonical_nextval
 
+# The second parameter: the tables to read (NULL: all).
 _TABLES_CTE = """WITH t AS (SELECT c.oid, c.relname FROM pg_class c
   WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p')
-    AND NOT c.relispartition AND c.relname <> %s)"""
+    AND NOT c.relispartition AND c.relname <> %s
+    AND (%s::text[] IS NULL OR c.relname = ANY(%s::text[])))"""
 _TABLES = f"{_TABLES_CTE} SELECT t.relname, obj_description(t.oid, 'pg_class') FROM t"
 # The last column: the default is a sequence this column owns (a serial column).
 _COLUMNS = f"""{_TABLES_CTE}
@@ -131,12 +134,15 @@ def fingerprint(d: Dialect, conn: Any) -> str:
     return repr(d.query(conn, _FINGERPRINT))
 
 
-def read_schema(d: Dialect, conn: Any) -> Schema:
-    """The schema of ``current_schema()`` on an open PostgreSQL connection."""
-    tables = d.query(conn, _TABLES, (VERSION_TABLE,))
-    columns = group(d.query(conn, _COLUMNS, (VERSION_TABLE,)))
-    constraints = group(d.query(conn, _CONSTRAINTS, (VERSION_TABLE,)))
-    indexes = group(d.query(conn, _INDEXES, (VERSION_TABLE,)))
+def read_schema(d: Dialect, conn: Any, only: Collection[str] | None = None) -> Schema:
+    """The schema of ``current_schema()`` on an open PostgreSQL connection; of its
+    tables, ``only`` those named when given (views, triggers, enums and sequences all)."""
+    names = None if only is None else sorted(only)
+    of_tables = (VERSION_TABLE, names, names)
+    tables = d.query(conn, _TABLES, of_tables)
+    columns = group(d.query(conn, _COLUMNS, of_tables))
+    constraints = group(d.query(conn, _CONSTRAINTS, of_tables))
+    indexes = group(d.query(conn, _INDEXES, of_tables))
     views = d.query(conn, _VIEWS)
     triggers = d.query(conn, _TRIGGERS, (VERSION_TABLE,))
     enums = d.query(conn, _ENUMS)
