@@ -82,14 +82,16 @@ def generate_empty(migrations: Path, message: str, ext: str) -> Path:
 def generate(req: Request) -> Generated:
     """Diff the models against the head schema and write (or return) the next script."""
     from autodiff.aside import Aside
-    from autodiff.sqla import load_models, rename_hints, schema_from_metadata
 
     scripts = discover(req.migrations)
     with _head(req, scripts) as head, Aside(  # replayed meanwhile where the server does it
             lambda: (target_flavor(req.db), _drift_warnings(req, scripts, head)),
             fallback=lambda: (target_flavor(req.db), None),
             fork=head.scratch is None) as aside:  # a child of its own would replay too
-        # What the database says is found aside (a child process) while the models load.
+        # What the database says is found aside (a child process) while the models load;
+        # SQLAlchemy is imported only now, while the replay runs.
+        from autodiff.sqla import load_models, rename_hints, schema_from_metadata
+
         metadata = load_models(req.models, req.base_dir)
         flavor, drifted = aside.result()
         desired = schema_from_metadata(metadata, req.db.dialect, flavor=flavor)

@@ -33,11 +33,12 @@ SCRATCH_PREFIX = "autodiff_scratch_"
 
 
 @contextmanager
-def scratch_database(like: Database) -> Iterator[Database]:
+def scratch_database(like: Database, create: bool = True) -> Iterator[Database]:
     """A new empty database of ``like``'s dialect (same server), dropped on the way out.
 
     Dropped even on Ctrl-C or SIGTERM: SIGTERM is turned into KeyboardInterrupt while
-    the scratch database exists, so the clean-up below runs.
+    the scratch database exists, so the clean-up below runs. ``create=False``: only
+    named here, created by the caller (:func:`create_scratch`), dropped here all the same.
     """
     dialect = dialect_for(like)
     with tempfile.TemporaryDirectory(prefix="autodiff-") as tmp:
@@ -47,14 +48,20 @@ def scratch_database(like: Database) -> Iterator[Database]:
         else:
             scratch = like.with_database(name)
         with _sigterm_as_interrupt():
-            # The dialect copies like's defaults only if like exists: no round trip to ask.
-            template = like if like.dialect != "sqlite" else None
             try:
                 # Inside the try: an interrupt during CREATE must still drop (IF EXISTS).
-                dialect.create_database(scratch, like=template)
+                if create:
+                    create_scratch(scratch, like)
                 yield scratch
             finally:
                 dialect.drop_database(scratch)
+
+
+def create_scratch(scratch: Database, like: Database) -> None:
+    """Create the scratch database :func:`scratch_database` named."""
+    # The dialect copies like's defaults only if like exists: no round trip to ask.
+    template = like if like.dialect != "sqlite" else None
+    dialect_for(scratch).create_database(scratch, like=template)
 
 
 @contextmanager
@@ -144,8 +151,10 @@ def prepared_head(like: Database, scripts: list[Script],
         _remember(path, cached)
         yield PreparedHead(None, lambda: cached)
         return
-    with scratch_database(like) as scratch:
-        job = _Replay(scratch, scripts, background=like.dialect == "postgresql")
+    background = like.dialect == "postgresql"
+    # In the background the thread creates the database too: all of it is server work.
+    with scratch_database(like, create=not background) as scratch:
+        job = _Replay(scratch, scripts, like if background else None, background)
         got: list[Schema] = []
 
         def schema() -> Schema:
@@ -166,8 +175,10 @@ class _Replay:
     """A replay into a scratch database and its introspection, on a thread of its own
     when asked (the result is then read with :meth:`result`), else when read."""
 
-    def __init__(self, scratch: Database, scripts: list[Script], background: bool) -> None:
-        self.scratch, self.scripts = scratch, scripts
+    def __init__(self, scratch: Database, scripts: list[Script], like: Database | None,
+                 background: bool) -> None:
+        """``like``: the scratch database is created first, like :func:`create_scratch`."""
+        self.scratch, self.scripts, self.like = scratch, scripts, like
         self._session: Session | None = None
         self._cancelled = threading.Event()
         self._outcome: Schema | BaseException | None = None
@@ -182,6 +193,8 @@ class _Replay:
     def _work(self) -> Schema:
         from autodiff.introspect import introspect
 
+        if self.like is not None:
+            create_scratch(self.scratch, self.like)
         replay(self.scratch, self.scripts, self._attach)
         return introspect(self.scratch)
 

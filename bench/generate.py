@@ -53,6 +53,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -567,7 +568,7 @@ def head_only_copy(cache: Path, copy: Path) -> Path:
 
 
 def bench_case(dialect: str, count: int, tmp: Path, runs: int, warmup: int,
-               profile: bool) -> Case:
+               profile: bool, settle: float = 0.0) -> Case:
     case = Case(dialect, count)
     expected = expected_changes(count)
     root = tmp / f"{dialect}-{count}"
@@ -614,6 +615,9 @@ def bench_case(dialect: str, count: int, tmp: Path, runs: int, warmup: int,
                 (case.alembic, partial(alembic_generate, alembic, expected, case)),
             ]
             for samples, func in timed:
+                if settle and samples in (case.cold, case.alembic):
+                    # Untimed: see --settle. alembic pauses too, so both start alike.
+                    time.sleep(settle)
                 clock = clocked(func)
                 if round_ >= warmup:
                     samples.add(clock)
@@ -865,6 +869,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="unrecorded rounds first")
     parser.add_argument("--dir", type=Path, default=None,
                         help="where the temporary directory goes (default: the system's)")
+    parser.add_argument("--settle", type=float, default=0.0,
+                        help="seconds to pause (untimed) before each cold generate and each "
+                             "alembic run: on ext4, files created within a minute or so of "
+                             "many others being deleted (the previous round's scratch "
+                             "database) take longer to create")
     parser.add_argument("--profile", action="store_true",
                         help="also break down one cold and one warm autodiff generate at the "
                              "largest size")
@@ -898,7 +907,8 @@ def main(argv: list[str] | None = None) -> None:
                 servers.append((f"{dialect} server", server_version(dialect)))
             for count in args.tables:
                 cases.append(bench_case(dialect, count, Path(tmp), args.runs, args.warmup,
-                                        args.profile and count == args.tables[-1]))
+                                        args.profile and count == args.tables[-1],
+                                        args.settle))
         fs = filesystem_of(Path(tmp))
     load_after = os.getloadavg()
     print("## `autodiff generate` vs `alembic revision --autogenerate`\n")
@@ -909,6 +919,7 @@ def main(argv: list[str] | None = None) -> None:
         ("SQLAlchemy", package_version("SQLAlchemy")),
         ("psycopg", package_version("psycopg")),
         ("runs", f"{args.warmup} warm-up + {args.runs} recorded rounds per case, interleaved"),
+        ("pause before each cold generate and alembic run", f"{args.settle:g} s"),
         ("load average (1/5/15 min), start", " / ".join(f"{x:.2f}" for x in load_before)),
         ("load average (1/5/15 min), end", " / ".join(f"{x:.2f}" for x in load_after)),
     ]))

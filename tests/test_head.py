@@ -162,8 +162,8 @@ def test_a_cold_generate_proves_its_script_on_the_replay(
     original = head_module.scratch_database
 
     @contextmanager
-    def counting(like: Database) -> Iterator[Database]:
-        with original(like) as scratch:
+    def counting(like: Database, create: bool = True) -> Iterator[Database]:
+        with original(like, create) as scratch:
             made.append(scratch.name)
             yield scratch
 
