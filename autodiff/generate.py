@@ -25,8 +25,8 @@ from autodiff.scripts import Script, discover, next_script_path, write_sum
 from autodiff.writer import script_text, template
 
 if TYPE_CHECKING:
+    from autodiff.flavor import Flavor
     from autodiff.head import PreparedHead
-    from autodiff.sqla import Flavor
 
 Ask = Callable[[str], bool]
 
@@ -140,8 +140,8 @@ def _generate(req: Request, scripts: list[Script], hints: Renames, desired: Sche
 def target_flavor(db: Database) -> Flavor:
     """What compiling the models needs to know of the server the head is replayed on."""
     from autodiff.dialects import dialect_for
+    from autodiff.flavor import Flavor, server_flavor
     from autodiff.head import scratch_database
-    from autodiff.sqla import Flavor, server_flavor
 
     if db.dialect == "sqlite":
         return Flavor()

@@ -92,9 +92,10 @@ def _verdicts(path: Path, fingerprint: str) -> list[str]:
     """The keys the schema behind ``fingerprint`` was found clean against."""
     try:
         magic, stored, keys = marshal.loads(_verdict_file(path).read_bytes())
+        return [str(k) for k in keys] if magic == _CLEAN_MAGIC and stored == fingerprint \
+            else []
     except (OSError, ValueError, EOFError, TypeError):
         return []
-    return list(keys) if magic == _CLEAN_MAGIC and stored == fingerprint else []
 
 
 def _read(path: Path, fingerprint: str) -> Schema | None:

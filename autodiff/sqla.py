@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -38,9 +37,9 @@ from sqlalchemy.sql.elements import (
 )
 from sqlalchemy.sql.functions import FunctionElement
 
-from autodiff.database import Database
 from autodiff.diff import Renames
 from autodiff.errors import ConfigError
+from autodiff.flavor import Flavor, server_flavor
 from autodiff.loader import load_models, metadata_of
 from autodiff.model import (
     Check,
@@ -73,46 +72,6 @@ RENAMED_FROM = "renamed_from"
 
 
 # -- the target server ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Flavor:
-    """What compiling models needs to know about the target server.
-
-    ``version`` is the server's version string: SQLAlchemy compiles for MariaDB when
-    it sees one (``Uuid`` is MariaDB 10.7+'s native UUID, CHAR(32) on MySQL), and for
-    PostgreSQL 18+ with virtual generated columns. MySQL only: ``collation`` is the
-    database's default collation and ``charsets`` maps a character set to its default
-    collation, since a column's collation is reported only when it is not the
-    database's default.
-    """
-
-    version: str | None = None
-    collation: str | None = None
-    charsets: dict[str, str] = field(default_factory=dict, compare=False)
-
-
-_MYSQL_FLAVOR = """SELECT VERSION(), @@collation_database, CHARACTER_SET_NAME, DEFAULT_COLLATE_NAME
-FROM information_schema.CHARACTER_SETS"""
-
-
-def server_flavor(db: Database, conn: Any = None) -> Flavor:
-    """The :class:`Flavor` of the live database ``db`` (empty for SQLite)."""
-    if db.dialect == "sqlite":
-        return Flavor()
-    from autodiff.dialects import dialect_for
-
-    d = dialect_for(db)
-    own = conn is None
-    conn = d.connect(db) if own else conn
-    try:
-        if db.dialect == "postgresql":
-            return Flavor(d.query(conn, "SELECT current_setting('server_version')")[0][0])
-        rows = d.query(conn, _MYSQL_FLAVOR)
-    finally:
-        if own:
-            conn.close()
-    return Flavor(rows[0][0], rows[0][1], {r[2]: r[3] for r in rows})
-
 
 def sa_dialect(dialect: str, flavor: Flavor | None = None) -> SADialect:
     """The SQLAlchemy dialect ``create_all`` would use on ``dialect`` (and that server)."""

@@ -1,0 +1,52 @@
+"""What compiling the models needs to know of the server they are compared with.
+
+Apart from ``autodiff.sqla`` so that asking a server for it does not import SQLAlchemy
+(generate asks in a child process while the parent imports the models).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from autodiff.database import Database
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """What compiling models needs to know about the target server.
+
+    ``version`` is the server's version string: SQLAlchemy compiles for MariaDB when
+    it sees one (``Uuid`` is MariaDB 10.7+'s native UUID, CHAR(32) on MySQL), and for
+    PostgreSQL 18+ with virtual generated columns. MySQL only: ``collation`` is the
+    database's default collation and ``charsets`` maps a character set to its default
+    collation, since a column's collation is reported only when it is not the
+    database's default.
+    """
+
+    version: str | None = None
+    collation: str | None = None
+    charsets: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+_MYSQL_FLAVOR = """SELECT VERSION(), @@collation_database, CHARACTER_SET_NAME, DEFAULT_COLLATE_NAME
+FROM information_schema.CHARACTER_SETS"""
+
+
+def server_flavor(db: Database, conn: Any = None) -> Flavor:
+    """The :class:`Flavor` of the live database ``db`` (empty for SQLite)."""
+    if db.dialect == "sqlite":
+        return Flavor()
+    from autodiff.dialects import dialect_for
+
+    d = dialect_for(db)
+    own = conn is None
+    conn = d.connect(db) if own else conn
+    try:
+        if db.dialect == "postgresql":
+            return Flavor(d.query(conn, "SELECT current_setting('server_version')")[0][0])
+        rows = d.query(conn, _MYSQL_FLAVOR)
+    finally:
+        if own:
+            conn.close()
+    return Flavor(rows[0][0], rows[0][1], {r[2]: r[3] for r in rows})
