@@ -14,12 +14,13 @@ import importlib.util
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import MetaData
+from typing import TYPE_CHECKING, Any
 
 from autodiff import collector
 from autodiff.errors import ConfigError
+
+if TYPE_CHECKING:  # imported when models are loaded: the command line imports this module
+    from sqlalchemy import MetaData  # for every command, and most never load models
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _HINT = "point at a MetaData, a declarative Base, a Flask-SQLAlchemy db or SQLModel"
@@ -49,6 +50,8 @@ def load_models(spec: str, base_dir: Path) -> MetaData:
 
 def metadata_of(obj: Any, spec: str = "models") -> MetaData:
     """The MetaData behind a MetaData, declarative base, Flask-SQLAlchemy ``db`` or SQLModel."""
+    from sqlalchemy import MetaData
+
     if isinstance(obj, MetaData):
         return obj
     metadata = getattr(obj, "metadata", None)  # Base, registry, db (default bind), SQLModel
