@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -55,10 +56,12 @@ class Aside(Generic[T]):
         """The child's result; ``fallback()`` if there is no child or it failed."""
         if self.pid is not None:
             data = self._collect()
-            if data:
+            try:
                 ok, value = pickle.loads(data)
-                if ok:
-                    return value
+            except Exception:  # noqa: BLE001 - nothing, or cut short: the child died
+                ok = False
+            if ok:
+                return value
         return self.fallback()
 
     def _collect(self) -> bytes:
@@ -67,6 +70,9 @@ class Aside(Generic[T]):
         try:
             while chunk := os.read(self.fd, 1 << 16):
                 chunks.append(chunk)
+        except BaseException:  # interrupted while waiting: the child is not waited for
+            os.kill(self.pid, signal.SIGKILL)
+            raise
         finally:
             os.close(self.fd)
             os.waitpid(self.pid, 0)
@@ -78,8 +84,6 @@ class Aside(Generic[T]):
 
     def __exit__(self, *exc: object) -> None:
         if self.pid is not None:  # left before the result was asked for
-            import signal
-
             os.kill(self.pid, signal.SIGKILL)
             self._collect()
 

@@ -91,3 +91,25 @@ def test_leaving_early_stops_and_reaps_the_child(forking: None) -> None:
     assert time.monotonic() - started < 10
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # already reaped
+
+
+def test_a_child_that_dies_without_a_word_leaves_the_work_here(forking: None) -> None:
+    with Aside(lambda: os._exit(3), fallback=lambda: "here") as job:
+        assert job.result() == "here"
+
+
+def test_a_result_cut_short_leaves_the_work_here() -> None:
+    job = Aside(lambda: "unused", fallback=lambda: "here", fork=False)
+    job.pid, job.fd = _child_writing(b"\x80\x04\x95")  # a pickle's start, then nothing
+    assert job.result() == "here"
+
+
+def _child_writing(data: bytes) -> tuple[int, int]:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        os.write(write, data)
+        os._exit(0)
+    os.close(write)
+    return pid, read
