@@ -38,6 +38,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     import shutil
 
+    from autodiff import memo
+
+    memo.save()  # now, not at exit: it would make the folder again after it is removed
     shutil.rmtree(os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 
