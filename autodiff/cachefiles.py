@@ -3,8 +3,10 @@ an entry is written: whole or not at all. Losing any entry only costs time."""
 
 from __future__ import annotations
 
+import marshal
 import os
 from pathlib import Path
+from typing import Any
 
 
 def cache_dir() -> Path:
@@ -22,3 +24,16 @@ def write_atomically(path: Path, data: bytes) -> None:
         tmp.replace(path)
     except OSError:
         pass  # a cache that cannot be written only costs time
+
+
+def read_entry(path: Path, magic: str, fields: int) -> tuple[Any, ...] | None:
+    """The ``fields`` values after ``magic`` of an entry written as
+    ``marshal.dumps((magic, *values))``; None when it is missing, unreadable or of
+    another format."""
+    try:
+        data = marshal.loads(path.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(data, tuple) or len(data) != fields + 1 or data[0] != magic:
+        return None
+    return data[1:]

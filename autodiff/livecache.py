@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from autodiff import __version__
-from autodiff.cachefiles import cache_dir, write_atomically
+from autodiff.cachefiles import cache_dir, read_entry, write_atomically
 from autodiff.database import Database
 from autodiff.dialects import dialect_for
 from autodiff.head import LAYOUT, plain, rebuild
@@ -90,24 +90,18 @@ def _verdict_file(path: Path) -> Path:
 
 def _verdicts(path: Path, fingerprint: str) -> list[str]:
     """The keys the schema behind ``fingerprint`` was found clean against."""
-    try:
-        magic, stored, keys = marshal.loads(_verdict_file(path).read_bytes())
-        return [str(k) for k in keys] if magic == _CLEAN_MAGIC and stored == fingerprint \
-            else []
-    except (OSError, ValueError, EOFError, TypeError):
+    entry = read_entry(_verdict_file(path), _CLEAN_MAGIC, 2)
+    if entry is None or entry[0] != fingerprint or not isinstance(entry[1], list):
         return []
+    return [str(k) for k in entry[1]]
 
 
 def _read(path: Path, fingerprint: str) -> Schema | None:
-    try:
-        data = path.read_bytes()
-    except OSError:
+    entry = read_entry(path, _MAGIC, 2)
+    if entry is None or entry[0] != fingerprint:
         return None
     try:
-        magic, stored, body = marshal.loads(data)
-        if magic != _MAGIC or stored != fingerprint:
-            return None
-        schema: Any = rebuild(body)
+        schema: Any = rebuild(entry[1])
     except Exception:  # noqa: BLE001 - a corrupt entry is just introspected again
         return None
     return schema if isinstance(schema, Schema) else None

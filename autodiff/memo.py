@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from autodiff.cachefiles import cache_dir, read_entry, write_atomically
+
 T = TypeVar("T")
 
 #: The modules whose code decides a canonical spelling.
@@ -53,8 +55,6 @@ class _Memo:
         """Write the entry with this process's additions (others' kept where read)."""
         if not self.added or self.path is None:
             return
-        from autodiff.cachefiles import write_atomically
-
         merged = _read(self.path)
         if len(merged) + len(self.added) > MAX_ENTRIES:
             merged = {}
@@ -90,7 +90,6 @@ def save() -> None:
 def memo_file() -> Path:
     """The memo's cache entry for the code installed now."""
     from autodiff import __version__
-    from autodiff.cachefiles import cache_dir
 
     h = hashlib.sha256(f"{__version__}\0".encode())
     here = Path(__file__).resolve().parent
@@ -119,8 +118,5 @@ def _stamp(path: Path) -> bytes:
 
 
 def _read(path: Path) -> dict[Any, Any]:
-    try:
-        magic, values = marshal.loads(path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return {}
-    return values if magic == _MAGIC and isinstance(values, dict) else {}
+    entry = read_entry(path, _MAGIC, 1)
+    return entry[0] if entry is not None and isinstance(entry[0], dict) else {}
