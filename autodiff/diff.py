@@ -51,7 +51,7 @@ def diff(current: Schema, desired: Schema, renames: Renames | None = None) -> tu
         elif new is None and old is not None:
             out.append(ops.DropTable(old))
         elif old is not None and new is not None and old != new:
-            out += diff_table(old, new)
+            out += diff_table(old, new, desired.dialect)
     out += _keyed(current.views, desired.views, lambda v: v.name, ops.CreateView, ops.DropView)
     out += _keyed(current.triggers, desired.triggers, lambda t: t.name,
                   ops.CreateTrigger, ops.DropTrigger)
@@ -105,8 +105,8 @@ def _rename_ops(current: Schema, renames: Renames) -> list[ops.Op]:
     return out
 
 
-def diff_table(current: Table, desired: Table) -> list[ops.Op]:
-    """The ops that turn one table into another of the same name."""
+def diff_table(current: Table, desired: Table, dialect: str = "") -> list[ops.Op]:
+    """The ops that turn one table into another of the same name (of ``dialect``)."""
     name = desired.name
     out: list[ops.Op] = []
     old_cols = {c.name: c for c in current.columns}
@@ -123,7 +123,7 @@ def diff_table(current: Table, desired: Table) -> list[ops.Op]:
     for col_name, col in new_cols.items():
         was = old_cols.get(col_name)
         if was is not None and was != col:
-            out.append(ops.AlterColumn(name, was, col, _column_changes(was, col)))
+            out.append(ops.AlterColumn(name, was, col, _column_changes(was, col), dialect))
     if current.comment != desired.comment:
         out.append(ops.SetTableComment(name, current.comment, desired.comment))
     if _pk_columns(current) != _pk_columns(desired):

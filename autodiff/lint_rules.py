@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from autodiff.lint import Described, Finding, Linter, narrows, widens_in_place
+from autodiff.lint import Described, Finding, Linter
 from autodiff.model import Column
+from autodiff.typenames import narrows, widens_in_place
 
 Handler = Callable[[Linter, exp.Expr], Described]
 

@@ -23,6 +23,7 @@ from autodiff.model import (
     Unique,
     View,
 )
+from autodiff.typenames import narrows
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,14 +160,20 @@ class AlterColumn(TableOp):
     current: Column
     desired: Column
     changes: frozenset[str] = field(default_factory=frozenset)
+    #: Whose types these are, to tell a widening from a narrowing ("": unknown).
+    dialect: str = field(default="", compare=False)
 
     @property
     def destructive(self) -> bool:  # type: ignore[override]
-        # A type change can truncate or fail to convert; computed changes drop stored data.
-        return "type" in self.changes or "computed" in self.changes
+        # A type change can truncate or fail to convert, unless it only widens (a longer
+        # VARCHAR, a bigger integer); computed changes drop stored data.
+        if "computed" in self.changes:
+            return True
+        return "type" in self.changes and narrows(self.current.type, self.desired.type,
+                                                  self.dialect)
 
     def reverse(self) -> Op:
-        return AlterColumn(self.table, self.desired, self.current, self.changes)
+        return AlterColumn(self.table, self.desired, self.current, self.changes, self.dialect)
 
     def describe(self) -> str:
         words = []

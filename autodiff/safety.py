@@ -6,6 +6,7 @@ DESIGN section 8: ops that can lose data, rewrite a table, or take heavy locks.
 from __future__ import annotations
 
 from autodiff import ops
+from autodiff.typenames import widens_in_place
 
 DESTRUCTIVE = "DESTRUCTIVE"
 REWRITE = "REWRITES TABLE"
@@ -20,7 +21,11 @@ def warnings(op: ops.Op, dialect: str) -> list[str]:
     if isinstance(op, ops.RebuildTable):
         found.append(f"{REWRITE}: SQLite copies every row into a new table")
     elif isinstance(op, ops.AlterColumn) and "type" in op.changes and dialect == "postgresql":
-        found.append(f"{REWRITE}: PostgreSQL rewrites the table (ACCESS EXCLUSIVE lock)")
+        if not widens_in_place(op.current.type, op.desired.type):
+            found.append(f"{REWRITE}: PostgreSQL rewrites the table (ACCESS EXCLUSIVE lock)")
+        else:
+            found.append(f"{LOCK}: ALTER COLUMN TYPE takes an ACCESS EXCLUSIVE lock on "
+                         f"{op.table} (no rewrite)")
     elif isinstance(op, ops.ReplaceEnum) and op.uses:
         tables = ", ".join(sorted({use.table for use in op.uses}))
         found.append(f"{REWRITE}: PostgreSQL rewrites {tables} to convert their columns to "

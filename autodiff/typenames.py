@@ -174,3 +174,78 @@ def type_base(type_: str) -> str:
 def is_numeric_type(type_: str | None) -> bool:
     """Whether a normalized type holds numbers (so a numeric string default is a number)."""
     return type_ is not None and type_base(type_).split(" unsigned")[0] in _NUMERIC_BASES
+
+
+# -- type widths: does old -> new lose values? -------------------------------------------
+_STRING_BASES = {"varchar", "char", "text", "tinytext", "mediumtext", "longtext", "bpchar",
+                 "character varying", "character", "nvarchar", "nchar", "clob", "string"}
+_MYSQL_TEXT = {"tinytext": 255, "text": 65535, "mediumtext": 16777215}
+# Decimal digits an integer type holds, so int -> numeric(p, s) can be judged.
+_INT_DIGITS = {"tinyint": 3, "smallint": 5, "mediumint": 8, "int": 10, "integer": 10,
+               "bigint": 19}
+_FLOATS = {"real": 1, "float": 1, "double": 2, "double precision": 2}
+_INF = float("inf")
+
+
+def _args(type_: str) -> list[int]:
+    found = re.search(r"\(([\d\s,]+)\)", type_)
+    return [int(a) for a in found.group(1).split(",")] if found else []
+
+
+def _length(type_: str, dialect: str) -> float:
+    """How many characters a string type holds (inf when unbounded)."""
+    base, args = type_base(type_), _args(type_)
+    if args:
+        return args[0]
+    if dialect == "mysql" and base in _MYSQL_TEXT:
+        return _MYSQL_TEXT[base]
+    return 1 if base in ("char", "bpchar") else _INF
+
+
+def _decimal(type_: str) -> tuple[float, float]:
+    """(integer digits, fraction digits) of a numeric type; unbounded without arguments."""
+    args = _args(type_)
+    if not args:
+        return _INF, _INF
+    scale = args[1] if len(args) > 1 else 0
+    return args[0] - scale, scale
+
+
+def narrows(old: str, new: str, dialect: str) -> bool:
+    """Whether changing a column from type ``old`` to ``new`` can lose or reject values
+    (``dialect`` "" when unknown: then any change can)."""
+    if not dialect:
+        return old != new
+    old, new = normalize_type(dialect, old), normalize_type(dialect, new)
+    if old == new:
+        return False
+    ob, nb = type_base(old), type_base(new)
+    if nb in _STRING_BASES:  # anything fits a string long enough to print it
+        return _length(new, dialect) < (_length(old, dialect) if ob in _STRING_BASES else 40)
+    if ob in _INT_DIGITS and nb in _INT_DIGITS:
+        return _INT_DIGITS[nb] < _INT_DIGITS[ob]
+    if ob in _INT_DIGITS and nb in ("numeric", "decimal"):
+        return _decimal(new)[0] < _INT_DIGITS[ob]
+    if ob in ("numeric", "decimal") and nb in ("numeric", "decimal"):
+        (oi, of), (ni, nf) = _decimal(old), _decimal(new)
+        return ni < oi or nf < of
+    if ob in _FLOATS and nb in _FLOATS:
+        return _FLOATS[nb] < _FLOATS[ob]
+    if ob == nb:  # same base, other arguments: timestamp(6) -> timestamp(3)
+        return _args(new) < _args(old)
+    return True
+
+
+def widens_in_place(old: str, new: str) -> bool:
+    """Whether PostgreSQL changes ``old`` to ``new`` without rewriting the table.
+
+    The binary-coercible widenings of strings (varchar(n) to a longer varchar or to text)
+    and numerics given more digits at the same scale, or no limit.
+    https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES
+    """
+    ob, nb = type_base(old), type_base(new)
+    if ob in ("varchar", "text") and nb in ("varchar", "text"):
+        return _length(new, "postgresql") >= _length(old, "postgresql")
+    if ob == nb == "numeric" and not narrows(old, new, "postgresql"):
+        return not _args(new) or _decimal(new)[1] == _decimal(old)[1]
+    return False

@@ -15,10 +15,11 @@ from conftest import new_database
 from helpers import run_cli, write
 
 from autodiff.cli import cli
-from autodiff.lint import RULES, lint_sql, narrows
+from autodiff.lint import RULES, lint_sql
 from autodiff.model import Column, Index, Schema, Table
 from autodiff.review import _replayer, review_scripts
 from autodiff.scripts import discover
+from autodiff.typenames import narrows
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "review"
 
