@@ -16,6 +16,7 @@ from autodiff.api import (  # noqa: E402
     status,
     upgrade,
     upgrade_sql,
+    with_dev_db,
 )
 from autodiff.errors import AutodiffError  # noqa: E402
 from autodiff.model import Schema  # noqa: E402
@@ -34,4 +35,5 @@ __all__ = [
     "status",
     "upgrade",
     "upgrade_sql",
+    "with_dev_db",
 ]

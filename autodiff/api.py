@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from autodiff import scripts as scriptfolder
 from autodiff import versiontable
 from autodiff.database import Database, parse_database
+from autodiff.database import with_dev_db as set_dev_db
 from autodiff.dialects import dialect_for
 from autodiff.errors import AutodiffError, ConfigError, ConnectionFailed, IntegrityError
 from autodiff.model import Schema
@@ -36,6 +37,13 @@ if TYPE_CHECKING:
 
 def _database(db: Database | str | Path) -> Database:
     return db if isinstance(db, Database) else parse_database(str(db))
+
+
+def with_dev_db(db: Database | str | Path, dev_db: str | None) -> Database:
+    """``db``, for any function here, with the scratch databases of its replays and
+    proofs made on the server of ``dev_db`` (any database on a server of the same kind)
+    instead of its own: what ``--dev-db`` does."""
+    return set_dev_db(_database(db), dev_db)
 
 
 def connect(db: Database | str | Path) -> Any:

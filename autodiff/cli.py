@@ -22,15 +22,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def common_options(func: F) -> F:
-    """--db, --migrations and --models on every command, resolved into ``settings``."""
+    """--db, --migrations, --models and --dev-db on every command, resolved into
+    ``settings``."""
 
     @click.option("--db", help="SQLite path or database URL (overrides config and AUTODIFF_DB).")
     @click.option("--migrations", help="The migrations folder (default: migrations).")
     @click.option("--models", help="Models as package.module:attr or path/file.py:attr.")
+    @click.option("--dev-db", metavar="URL",
+                  help="A database on the server to create scratch databases on (replays, "
+                       "proofs) instead of the database's own (overrides config and "
+                       "AUTODIFF_DEV_DB).")
     @functools.wraps(func)
     def wrapper(db: str | None, migrations: str | None, models: str | None,
-                **kwargs: Any) -> Any:
-        settings = load_settings(db=db, migrations=migrations, models=models)
+                dev_db: str | None, **kwargs: Any) -> Any:
+        settings = load_settings(db=db, migrations=migrations, models=models, dev_db=dev_db)
         return func(settings, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -217,7 +222,8 @@ def check(settings: Settings, fmt: str, no_cache: bool) -> None:
 @click.option("--dialect", type=click.Choice(["sqlite", "postgresql", "mysql"]),
               help="Dialect for sides that have none (models, migrations).")
 @click.option("--dev-db", help="A server to replay migrations on (a scratch database is "
-                               "created there and dropped).")
+                               "created there and dropped); default: AUTODIFF_DEV_DB or "
+                               "dev_db in [tool.autodiff].")
 @click.option("--no-cache", is_flag=True, help="Replay migrations even if cached.")
 def diff_command(source: str, target: str, fmt: str, dialect: str | None, dev_db: str | None,
                  no_cache: bool) -> None:
@@ -231,7 +237,7 @@ def diff_command(source: str, target: str, fmt: str, dialect: str | None, dev_db
       migrations, migrations@3   a migrations folder at its head, or at version 3
     """
     settings = load_settings()
-    result = api.schema_diff(source, target, dialect=dialect, dev_db=dev_db,
+    result = api.schema_diff(source, target, dialect=dialect, dev_db=dev_db or settings.dev_db,
                              ignore=settings.ignore, use_cache=not no_cache)
     from autodiff.sources import render_diff
 

@@ -1,4 +1,5 @@
-"""Settings: ``[tool.autodiff]`` in pyproject.toml, then AUTODIFF_DB, then flags.
+"""Settings: ``[tool.autodiff]`` in pyproject.toml, then AUTODIFF_DB and AUTODIFF_DEV_DB,
+then flags.
 
 Paths in pyproject.toml are relative to the file; paths given as flags or in the
 environment are relative to the working directory, as users expect of any CLI.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autodiff.database import Database, parse_database
+from autodiff.database import Database, parse_database, with_dev_db
 from autodiff.errors import ConfigError
 
 DEFAULT_MIGRATIONS = "migrations"
@@ -30,6 +31,7 @@ class Settings:
     pyproject: Path | None
     db_base: Path
     models_base: Path
+    dev_db: str | None = None
 
     def require_models(self) -> str:
         """The configured models spec; ConfigError if none is configured."""
@@ -44,7 +46,7 @@ class Settings:
         if not self.db:
             raise ConfigError("no database configured",
                               hint="pass --db, set AUTODIFF_DB, or set db in [tool.autodiff]")
-        return parse_database(self.db, self.db_base)
+        return with_dev_db(parse_database(self.db, self.db_base), self.dev_db)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -64,7 +66,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def load_settings(db: str | None = None, migrations: str | None = None,
-                  models: str | None = None, cwd: Path | None = None) -> Settings:
+                  models: str | None = None, cwd: Path | None = None,
+                  dev_db: str | None = None) -> Settings:
     """Merge pyproject.toml, the environment and flags (later wins)."""
     cwd = cwd or Path.cwd()
     pyproject = find_pyproject(cwd)
@@ -86,11 +89,12 @@ def load_settings(db: str | None = None, migrations: str | None = None,
     if not isinstance(ignore, list) or not all(isinstance(p, str) for p in ignore):
         raise ConfigError("[tool.autodiff] ignore must be a list of glob patterns")
     models_base = cwd if models else root
+    chosen_dev_db = dev_db or os.environ.get("AUTODIFF_DEV_DB") or _string(table, "dev_db")
     return Settings(chosen_db, folder, models or _string(table, "models"), tuple(ignore),
-                    pyproject, db_base, models_base)
+                    pyproject, db_base, models_base, chosen_dev_db)
 
 
-_KEYS = {"db", "migrations", "models", "ignore"}
+_KEYS = {"db", "migrations", "models", "ignore", "dev_db"}
 
 
 def _check_keys(table: dict[str, Any], path: Path) -> None:

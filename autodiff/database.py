@@ -72,6 +72,9 @@ class Database:
     spec: str
     path: Path | None = None
     url: URL | None = None
+    #: The server scratch databases are created on, when not this database's own: the
+    #: dev database's (:func:`with_dev_db`).
+    scratch_server: Database | None = None
 
     @property
     def display(self) -> str:
@@ -79,6 +82,11 @@ class Database:
         if self.url is not None:
             return self.url.render_as_string(hide_password=True)
         return str(self.path)
+
+    @property
+    def server_display(self) -> str:
+        """The server, as messages name it: the URL without database name or password."""
+        return self.url.set(database="").render_as_string() if self.url else self.display
 
     @property
     def name(self) -> str:
@@ -94,6 +102,12 @@ class Database:
             raise ValueError("with_database is for server databases")
         url = self.url.set(database=name)
         return Database(self.dialect, url.render_as_string(hide_password=False), url=url)
+
+    def same_server(self, other: Database) -> bool:
+        """Whether ``other`` is reached at the same server, as the same user."""
+        a, b = self.url, other.url
+        return a is not None and b is not None and (a.host, a.port, a.username) == (
+            b.host, b.port, b.username)
 
 
 def parse_database(spec: str, base_dir: Path | None = None) -> Database:
@@ -122,6 +136,33 @@ def parse_database(spec: str, base_dir: Path | None = None) -> Database:
         raise ConfigError(f"no database name in {url.render_as_string(hide_password=True)}",
                           hint="add it after the host: .../dbname")
     return Database(dialect, spec, url=url)
+
+
+def with_dev_db(db: Database, spec: str | None) -> Database:
+    """``db`` with its scratch databases (replays, proofs) created on the server of the
+    dev database ``spec`` (as Atlas's dev database) instead of on its own. The dev
+    database's own name is not used: any database on a server of ``db``'s kind where the
+    user may create databases. ``spec`` None or empty: on ``db``'s own server."""
+    if not spec or not spec.strip():
+        return replace(db, scratch_server=None)
+    spec = spec.strip()
+    if db.dialect == "sqlite":
+        raise ConfigError("a dev database is for PostgreSQL and MySQL: SQLite replays into "
+                          "temporary files",
+                          hint="unset it (--dev-db, AUTODIFF_DEV_DB, dev_db in [tool.autodiff])")
+    try:
+        url = make_url(spec) if "://" in spec else None
+    except ValueError:
+        url = None
+    if url is None:
+        raise ConfigError(f"dev database {_mask_raw(spec)} is not a server URL",
+                          hint=f"e.g. {db.dialect}://user@localhost:port/{db.dialect}")
+    # Scheme and driver are checked as the database's are; a missing name is fine.
+    kind = parse_database(url.set(database=url.database or "dev").render_as_string(False))
+    if kind.dialect != db.dialect:
+        raise ConfigError(f"dev database {url.render_as_string()} is {kind.dialect}, the "
+                          f"database {db.dialect}: replays must run on its kind of server")
+    return replace(db, scratch_server=Database(db.dialect, spec, url=url))
 
 
 def _sqlite(path: Path, base_dir: Path | None) -> Database:

@@ -146,17 +146,19 @@ def target_flavor(db: Database) -> Flavor:
     if db.dialect == "sqlite":
         return Flavor()
     dialect = dialect_for(db)
+    replayed_on = db.scratch_server or db  # the models are compared with what that server says
     if db.dialect == "postgresql":
         # Only the server's version counts here, the same from any database: one
         # connection to the server, whether or not db exists yet.
-        conn = dialect.server_connection(db)
+        conn = dialect.server_connection(replayed_on)
         try:
-            return server_flavor(db, conn)
+            return server_flavor(replayed_on, conn)
         finally:
             conn.close()
-    if dialect.database_exists(db):
+    if db.scratch_server is None and dialect.database_exists(db):
         return server_flavor(db)
-    # Not created yet: upgrade will create it as scratch databases are created.
+    # Not created yet (upgrade will create it as scratch databases are created), or the
+    # head is replayed elsewhere: a scratch database like it, where the head will be.
     with scratch_database(db) as scratch:
         return server_flavor(scratch)
 

@@ -1,13 +1,15 @@
 """The head schema: what the migrations produce, found by replaying them.
 
 Scripts are replayed into a scratch database of the target's dialect (a temporary
-SQLite file; a temporary database on the same PostgreSQL/MySQL server), then
-introspected. Never a developer's own database: hand-written scripts and all, the
-replay is the truth. Replays are cached by the bytes of the scripts they ran.
+SQLite file; a temporary database on the same PostgreSQL/MySQL server, or on the dev
+database's server), then introspected. Never a developer's own database: hand-written
+scripts and all, the replay is the truth. Replays are cached by the bytes of the
+scripts they ran.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import marshal
@@ -25,6 +27,7 @@ from autodiff import __version__, collector, model
 from autodiff.cachefiles import cache_dir, write_atomically
 from autodiff.database import Database, parse_database
 from autodiff.dialects import dialect_for
+from autodiff.errors import ConnectionFailed
 from autodiff.model import Schema
 from autodiff.runner import Session, session
 from autodiff.scripts import Script
@@ -34,7 +37,8 @@ SCRATCH_PREFIX = "autodiff_scratch_"
 
 @contextmanager
 def scratch_database(like: Database, create: bool = True) -> Iterator[Database]:
-    """A new empty database of ``like``'s dialect (same server), dropped on the way out.
+    """A new empty database of ``like``'s dialect, dropped on the way out: on the server
+    of ``like``'s dev database if it has one (``scratch_server``), else on its own.
 
     Dropped even on Ctrl-C or SIGTERM: SIGTERM is turned into KeyboardInterrupt while
     the scratch database exists, so the clean-up below runs. ``create=False``: only
@@ -46,22 +50,32 @@ def scratch_database(like: Database, create: bool = True) -> Iterator[Database]:
         if like.dialect == "sqlite":
             scratch = parse_database(str(Path(tmp) / f"{name}.db"))
         else:
-            scratch = like.with_database(name)
+            scratch = (like.scratch_server or like).with_database(name)
         with _sigterm_as_interrupt():
             try:
                 # Inside the try: an interrupt during CREATE must still drop (IF EXISTS).
                 if create:
                     create_scratch(scratch, like)
                 yield scratch
-            finally:
-                dialect.drop_database(scratch)
+            except BaseException:
+                # The first error is the one to tell: a user who may not create databases
+                # may not drop one either, and would hear only of the drop.
+                with contextlib.suppress(Exception):
+                    dialect.drop_database(scratch)
+                raise
+            dialect.drop_database(scratch)
 
 
 def create_scratch(scratch: Database, like: Database) -> None:
     """Create the scratch database :func:`scratch_database` named."""
     # The dialect copies like's defaults only if like exists: no round trip to ask.
     template = like if like.dialect != "sqlite" else None
-    dialect_for(scratch).create_database(scratch, like=template)
+    try:
+        dialect_for(scratch).create_database(scratch, like=template)
+    except ConnectionFailed as exc:
+        raise ConnectionFailed(exc.message, hint=exc.hint or (
+            "replays need a server where you may create databases: name one with --dev-db "
+            "URL (AUTODIFF_DEV_DB, or dev_db in [tool.autodiff])")) from None
 
 
 @contextmanager
@@ -118,8 +132,10 @@ def head_schema(like: Database, scripts: list[Script], use_cache: bool = True) -
 
 def replaying_message(like: Database, scripts: list[Script], use_cache: bool) -> str:
     """What generate and check say before they ask for the head."""
+    server = like.scratch_server
+    where = f" on {server.server_display}" if server else ""
     return (f"Head: replaying {len(scripts)} script(s) into a scratch {like.dialect} "
-            "database" + (" (cached when unchanged)" if use_cache else ""))
+            f"database{where}" + (" (cached when unchanged)" if use_cache else ""))
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """`autodiff generate` vs `alembic revision --autogenerate` on N-table SQLAlchemy models.
 
     python bench/generate.py [--tables 100,500,1000] [--dialects sqlite,postgresql]
-                             [--runs 3] [--warmup 1] [--profile]
+                             [--runs 3] [--warmup 1] [--settle S] [--dev-db URL|ram]
+                             [--profile]
 
 The models are a generated module of declarative classes (SQLAlchemy 2 ``Mapped[...]``
 style, the naming convention of SQLAlchemy's documentation): 8 columns of mixed types, a
@@ -31,6 +32,11 @@ Then the models become "after" and these processes are timed, interleaved round 
 - ``autodiff generate -m change`` with a warm head but the proof not cached: a copy of
   the warm cache without its proofs, as after a change to the models;
 - ``alembic revision --autogenerate -m change``.
+
+``--dev-db`` gives autodiff's PostgreSQL project a dev database (``dev_db``): its
+scratch databases (the replay, the proof) are made on that server instead of the one the
+project's database and alembic's live on; ``ram`` starts a throwaway server on /dev/shm
+with fsync=off for the run (``bench/ramserver.py``), as ``docker run --tmpfs`` would.
 
 "own work" = whole process - the ``import models`` process (which includes the interpreter
 start), computed run by run; for autodiff, against ``import models`` with the cyclic
@@ -408,11 +414,13 @@ def write_models(folder: Path, count: int, after: bool) -> None:
     run([sys.executable, "-c", "import models"], folder)
 
 
-def autodiff_project(folder: Path, db: str, count: int, cache: Path) -> Project:
+def autodiff_project(folder: Path, db: str, count: int, cache: Path,
+                     dev_db: str | None = None) -> Project:
     folder.mkdir()
+    dev = f'dev_db = "{dev_db}"\n' if dev_db else ""
     (folder / "pyproject.toml").write_text(
-        f'[tool.autodiff]\ndb = "{db}"\nmigrations = "migrations"\nmodels = "models.py:Base"\n',
-        encoding="utf-8")
+        f'[tool.autodiff]\ndb = "{db}"\nmigrations = "migrations"\nmodels = "models.py:Base"\n'
+        + dev, encoding="utf-8")
     (folder / "migrations").mkdir()
     write_models(folder, count, after=False)
     autodiff = console_script("autodiff")
@@ -481,11 +489,11 @@ def server_problem(dialect: str) -> str | None:
     return None
 
 
-def server_version(dialect: str) -> str:
+def server_version(dialect: str, url: str | None = None) -> str:
     from autodiff.database import parse_database
     from autodiff.dialects import dialect_for
 
-    server = parse_database(SERVER_URLS[dialect])
+    server = parse_database(url or SERVER_URLS[dialect])
     d = dialect_for(server)
     conn = d.connect(server)
     try:
@@ -568,7 +576,7 @@ def head_only_copy(cache: Path, copy: Path) -> Path:
 
 
 def bench_case(dialect: str, count: int, tmp: Path, runs: int, warmup: int,
-               profile: bool, settle: float = 0.0) -> Case:
+               profile: bool, settle: float = 0.0, dev_db: str | None = None) -> Case:
     case = Case(dialect, count)
     expected = expected_changes(count)
     root = tmp / f"{dialect}-{count}"
@@ -581,7 +589,8 @@ def bench_case(dialect: str, count: int, tmp: Path, runs: int, warmup: int,
 
         def set_up() -> None:
             nonlocal ad, alembic
-            ad = autodiff_project(root / "autodiff", db, count, root / "cache-setup")
+            ad = autodiff_project(root / "autodiff", db, count, root / "cache-setup",
+                                  dev_db if dialect == "postgresql" else None)
             alembic = alembic_project(root / "alembic", url, count)
             for project in (ad, alembic):
                 write_models(project.root, count, after=True)
@@ -874,6 +883,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "alembic run: on ext4, files created within a minute or so of "
                              "many others being deleted (the previous round's scratch "
                              "database) take longer to create")
+    parser.add_argument("--dev-db", default=None, metavar="URL|ram",
+                        help="PostgreSQL: autodiff's scratch databases on this server (its "
+                             "dev_db); 'ram' starts a throwaway server on /dev/shm with "
+                             "fsync=off for the run (bench/ramserver.py)")
     parser.add_argument("--profile", action="store_true",
                         help="also break down one cold and one warm autodiff generate at the "
                              "largest size")
@@ -897,7 +910,18 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     load_before = os.getloadavg()
     cases, skipped, servers = [], [], []
-    with tempfile.TemporaryDirectory(prefix="autodiff-bench-", dir=args.dir) as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="autodiff-bench-",
+                                                              dir=args.dir))
+        dev_db, dev_label = args.dev_db, "none (the database's own server)"
+        if dev_db == "ram" and "postgresql" in args.dialects:
+            from ramserver import ram_server
+
+            dev_db = stack.enter_context(ram_server())
+            dev_label = (f"a PostgreSQL server on /dev/shm (RAM), fsync=off, {dev_db}, "
+                         f"{server_version('postgresql', dev_db)}")
+        elif dev_db:
+            dev_label = f"{dev_db}, {server_version('postgresql', dev_db)}"
         for dialect in args.dialects:
             problem = server_problem(dialect)
             if problem is not None:
@@ -908,7 +932,7 @@ def main(argv: list[str] | None = None) -> None:
             for count in args.tables:
                 cases.append(bench_case(dialect, count, Path(tmp), args.runs, args.warmup,
                                         args.profile and count == args.tables[-1],
-                                        args.settle))
+                                        args.settle, dev_db))
         fs = filesystem_of(Path(tmp))
     load_after = os.getloadavg()
     print("## `autodiff generate` vs `alembic revision --autogenerate`\n")
@@ -920,6 +944,7 @@ def main(argv: list[str] | None = None) -> None:
         ("psycopg", package_version("psycopg")),
         ("runs", f"{args.warmup} warm-up + {args.runs} recorded rounds per case, interleaved"),
         ("pause before each cold generate and alembic run", f"{args.settle:g} s"),
+        ("autodiff's dev database (PostgreSQL scratch databases)", dev_label),
         ("load average (1/5/15 min), start", " / ".join(f"{x:.2f}" for x in load_before)),
         ("load average (1/5/15 min), end", " / ".join(f"{x:.2f}" for x in load_after)),
     ]))

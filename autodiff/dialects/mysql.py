@@ -66,17 +66,36 @@ class MySQLDialect(Dialect):
         charset, collation = "utf8mb4", "utf8mb4_unicode_ci"
         with self.connect(db, database="") as conn:
             if like is not None:
-                found = self.query(conn, "SELECT DEFAULT_CHARACTER_SET_NAME, "
-                                         "DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA"
-                                         " WHERE SCHEMA_NAME = %s", (like.name,))
+                # On a scratch server of its own, like's defaults are asked of its server.
+                found = self._defaults(conn, like) if like.same_server(db) else \
+                    self._defaults_elsewhere(like)
                 if found:
-                    charset, collation = found[0]
-            self.execute(conn, f"CREATE DATABASE IF NOT EXISTS {self.quote(db.name)} "
-                               f"CHARACTER SET {charset} COLLATE {collation}")
+                    charset, collation = found
+            try:
+                self.execute(conn, f"CREATE DATABASE IF NOT EXISTS {self.quote(db.name)} "
+                                   f"CHARACTER SET {charset} COLLATE {collation}")
+            except _driver().Error as exc:
+                raise ConnectionFailed(f"cannot create database {db.name} on "
+                                       f"{db.server_display}: {self.user_error(exc)}") from None
+
+    def _defaults(self, conn: Any, db: Database) -> tuple[str, str] | None:
+        """The character set and collation ``db`` was created with (None if absent)."""
+        found = self.query(conn, "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME "
+                                 "FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s",
+                           (db.name,))
+        return (found[0][0], found[0][1]) if found else None
+
+    def _defaults_elsewhere(self, db: Database) -> tuple[str, str] | None:
+        with self.connect(db, database="") as conn:
+            return self._defaults(conn, db)
 
     def drop_database(self, db: Database) -> None:
         with self.connect(db, database="") as conn:
-            self.execute(conn, f"DROP DATABASE IF EXISTS {self.quote(db.name)}")
+            try:
+                self.execute(conn, f"DROP DATABASE IF EXISTS {self.quote(db.name)}")
+            except _driver().Error as exc:
+                raise ConnectionFailed(f"cannot drop database {db.name} on {db.server_display}: "
+                                       f"{self.user_error(exc)}") from None
 
     def acquire_lock(self, db: Database, conn: Any, timeout: float) -> Any:
         # GET_LOCK names are server-wide and at most 64 characters.

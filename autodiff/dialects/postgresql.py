@@ -78,11 +78,21 @@ class PostgreSQLDialect(Dialect):
         # Another runner may have created it first.
         duplicate = contextlib.suppress(psycopg.errors.DuplicateDatabase)
         with self.server_connection(db) as conn, duplicate:
-            self.execute(conn, f"CREATE DATABASE {self.quote(db.name)}")
+            try:
+                self.execute(conn, f"CREATE DATABASE {self.quote(db.name)}")
+            except psycopg.errors.DuplicateDatabase:
+                raise
+            except psycopg.Error as exc:
+                raise ConnectionFailed(f"cannot create database {db.name} on "
+                                       f"{db.server_display}: {self.user_error(exc)}") from None
 
     def drop_database(self, db: Database) -> None:
         with self.server_connection(db) as conn:
-            self.execute(conn, f"DROP DATABASE IF EXISTS {self.quote(db.name)} WITH (FORCE)")
+            try:
+                self.execute(conn, f"DROP DATABASE IF EXISTS {self.quote(db.name)} WITH (FORCE)")
+            except _driver().Error as exc:
+                raise ConnectionFailed(f"cannot drop database {db.name} on {db.server_display}: "
+                                       f"{self.user_error(exc)}") from None
 
     def acquire_lock(self, db: Database, conn: Any, timeout: float) -> Any:
         deadline = time.monotonic() + timeout
