@@ -40,12 +40,9 @@ def model_sequences(metadata: MetaData, type_sql: Any) -> tuple[Sequence, ...]:
     Sequences in an explicit other schema are left out, like the introspector does.
     """
     found: dict[str, SASequence] = {}
+    # A column's Sequence is registered in its table's MetaData too (Sequence._set_table).
     for seq in metadata._sequences.values():
         found.setdefault(seq.name, seq)
-    for table in metadata.tables.values():
-        for col in table.columns:
-            if isinstance(col.default, SASequence):
-                found.setdefault(col.default.name, col.default)
     return tuple(_sequence(seq, type_sql) for seq in found.values()
                  if not seq.optional and seq.schema is None)
 

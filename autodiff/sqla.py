@@ -37,6 +37,7 @@ from sqlalchemy.sql.elements import (
 )
 from sqlalchemy.sql.functions import FunctionElement
 
+from autodiff import collector
 from autodiff.diff import Renames
 from autodiff.errors import ConfigError
 from autodiff.flavor import Flavor, server_flavor
@@ -109,8 +110,9 @@ def schema_from_metadata(metadata: MetaData, dialect: str, *,
     default collation known, PostgreSQL before 18.
     """
     target = _Target(dialect, flavor or Flavor())
-    tables = tuple(target.table(t) for t in metadata.tables.values())
-    enums = _enums(metadata) if dialect == "postgresql" else ()
+    with collector.paused():  # tens of thousands of new objects, none of them garbage
+        tables = tuple(target.table(t) for t in metadata.tables.values())
+    enums = tuple(target.enums.values())
     sequences = model_sequences(metadata, target.sad.type_compiler_instance.process) \
         if dialect == "postgresql" else ()
     return Schema(dialect, tables=tables, enums=enums, sequences=sequences)
@@ -121,14 +123,21 @@ def rename_hints(metadata: MetaData) -> Renames:
     tables: dict[str, str] = {}
     columns: dict[tuple[str, str], str] = {}
     for table in metadata.tables.values():
-        old = table.info.get(RENAMED_FROM)
+        old = _info(table).get(RENAMED_FROM)
         if isinstance(old, str) and old != table.name:
             tables[old] = table.name
         for col in table.columns:
-            old_col = col.info.get(RENAMED_FROM)
+            old_col = _info(col).get(RENAMED_FROM)
             if isinstance(old_col, str) and old_col != col.name:
                 columns[(table.name, old_col)] = col.name
     return Renames(tables, columns)
+
+
+def _info(item: Any) -> dict[str, Any]:
+    # ``.info`` is memoized: reading it makes an empty dict, 9,000 of them for 1,000
+    # models. One given, or made by an earlier read, is in the instance's __dict__.
+    found = vars(item).get("info")
+    return found if isinstance(found, dict) else {}
 
 
 class _Target:
@@ -143,6 +152,8 @@ class _Target:
         # Compiled once per distinct value: 1,000 tables hold a handful of distinct
         # defaults, and compiling each column's was a fifth of the time.
         self.defaults_seen: dict[tuple[Any, ...], str | None] = {}
+        #: PostgreSQL enum types the columns use, by name, found table by table.
+        self.enums: dict[str, Enum] = {}
 
     # -- compiling, as CREATE TABLE / CREATE INDEX does ---------------------------
     def sql(self, clause: Any) -> str:
@@ -203,6 +214,9 @@ class _Target:
             raise
 
     def _table(self, table: SATable, cols: list[SAColumn[Any]]) -> Table:
+        if self.dialect == "postgresql":
+            for col in cols:
+                _note_enum(col, self.enums)
         raw = {c.name: self.type_sql(c) for c in cols}
         types = {name: normalize_type(self.dialect, t) for name, t in raw.items()}
         pk_cols = tuple(c.name for c in table.primary_key.columns)
@@ -415,19 +429,15 @@ def _keeps_desc(dialect: str, flavor: Flavor) -> bool:
 _MAY_BE_ENUM = (SAEnum, TypeDecorator, ARRAY)
 
 
-def _enums(metadata: MetaData) -> tuple[Enum, ...]:
-    """PostgreSQL enum types the models' columns use (also inside ARRAY, TypeDecorator)."""
-    found: dict[str, Enum] = {}
-    for table in metadata.tables.values():
-        for col in table.columns:
-            t: Any = col.type
-            variants = getattr(t, "_variant_mapping", None)
-            if variants:
-                t = variants.get("postgresql", t)
-            if not isinstance(t, _MAY_BE_ENUM):
-                continue
-            t = t.impl if isinstance(t, TypeDecorator) else t
-            t = t.item_type if isinstance(t, ARRAY) else t
-            if isinstance(t, SAEnum) and t.native_enum and t.name:
-                found[t.name] = Enum(t.name, tuple(t.enums))
-    return tuple(found.values())
+def _note_enum(col: SAColumn[Any], found: dict[str, Enum]) -> None:
+    """Add the PostgreSQL enum type ``col`` uses (also inside ARRAY, TypeDecorator)."""
+    t: Any = col.type
+    variants = getattr(t, "_variant_mapping", None)
+    if variants:
+        t = variants.get("postgresql", t)
+    if not isinstance(t, _MAY_BE_ENUM):
+        return
+    t = t.impl if isinstance(t, TypeDecorator) else t
+    t = t.item_type if isinstance(t, ARRAY) else t
+    if isinstance(t, SAEnum) and t.native_enum and t.name:
+        found[t.name] = Enum(t.name, tuple(t.enums))
