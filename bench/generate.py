@@ -21,7 +21,8 @@ uniquely named scratch databases dropped at the end, also on failure or SIGTERM)
   --autogenerate -m init`` and ``alembic upgrade head``.
 
 Then the models become "after" and these processes are timed, interleaved round by round
-(stdout/stderr captured; the file each generate writes is removed after the run):
+(stdout/stderr captured; the file each generate writes is removed after the run), the
+cold generate first in each round and ``--settle S`` seconds of quiet after it:
 
 - ``python -c pass`` (interpreter start) and ``python -c "import models"`` (what every
   tool pays to import the models, SQLAlchemy included);
@@ -611,12 +612,15 @@ def bench_case(dialect: str, count: int, tmp: Path, runs: int, warmup: int,
             tag = "warm-up" if round_ < warmup else f"run {round_ - warmup + 1}/{runs}"
             cold_cache = root / f"cache-cold-{round_}"
             head_cache = head_only_copy(warm_cache, root / f"cache-head-{round_}")
+            # The cold generate first: on PostgreSQL it ends by dropping a scratch
+            # database of thousands of files, whose aftermath (the file system's, the
+            # server's checkpoint) the --settle pause keeps out of every other process.
             timed = [
+                (case.cold, partial(autodiff_generate, ad, cold_cache, expected, case,
+                                    "autodiff, cold cache")),
                 (case.start, partial(run, interpreter, ad.root)),
                 (case.models, partial(run, import_models, ad.root)),
                 (case.models_paused, partial(run, import_paused, ad.root)),
-                (case.cold, partial(autodiff_generate, ad, cold_cache, expected, case,
-                                    "autodiff, cold cache")),
                 (case.warm, partial(autodiff_generate, ad, warm_cache, expected, case,
                                     "autodiff, warm cache")),
                 (case.warm_head, partial(autodiff_generate, ad, head_cache, expected, case,
@@ -624,13 +628,12 @@ def bench_case(dialect: str, count: int, tmp: Path, runs: int, warmup: int,
                 (case.alembic, partial(alembic_generate, alembic, expected, case)),
             ]
             for samples, func in timed:
-                if settle and samples in (case.cold, case.alembic):
-                    # Untimed: see --settle. alembic pauses too, so both start alike.
-                    time.sleep(settle)
                 clock = clocked(func)
                 if round_ >= warmup:
                     samples.add(clock)
                 note(f"  {tag}: {samples.label}: {clock[0]:.2f}s (CPU {clock[1]:.2f}s)")
+                if settle and samples is case.cold:
+                    time.sleep(settle)  # untimed: see --settle
             shutil.rmtree(cold_cache, ignore_errors=True)
             shutil.rmtree(head_cache, ignore_errors=True)
         if profile:
@@ -879,10 +882,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--dir", type=Path, default=None,
                         help="where the temporary directory goes (default: the system's)")
     parser.add_argument("--settle", type=float, default=0.0,
-                        help="seconds to pause (untimed) before each cold generate and each "
-                             "alembic run: on ext4, files created within a minute or so of "
-                             "many others being deleted (the previous round's scratch "
-                             "database) take longer to create")
+                        help="seconds to pause (untimed) after each cold generate, which "
+                             "comes first in its round: on ext4, files created within a "
+                             "minute or so of many others being deleted (its scratch "
+                             "database) take longer to create, and the server checkpoints")
     parser.add_argument("--dev-db", default=None, metavar="URL|ram",
                         help="PostgreSQL: autodiff's scratch databases on this server (its "
                              "dev_db); 'ram' starts a throwaway server on /dev/shm with "
@@ -943,7 +946,7 @@ def main(argv: list[str] | None = None) -> None:
         ("SQLAlchemy", package_version("SQLAlchemy")),
         ("psycopg", package_version("psycopg")),
         ("runs", f"{args.warmup} warm-up + {args.runs} recorded rounds per case, interleaved"),
-        ("pause before each cold generate and alembic run", f"{args.settle:g} s"),
+        ("pause after each cold generate (first in its round)", f"{args.settle:g} s"),
         ("autodiff's dev database (PostgreSQL scratch databases)", dev_label),
         ("load average (1/5/15 min), start", " / ".join(f"{x:.2f}" for x in load_before)),
         ("load average (1/5/15 min), end", " / ".join(f"{x:.2f}" for x in load_after)),
