@@ -145,24 +145,33 @@ def with_dev_db(db: Database, spec: str | None) -> Database:
     user may create databases. ``spec`` None or empty: on ``db``'s own server."""
     if not spec or not spec.strip():
         return replace(db, scratch_server=None)
-    spec = spec.strip()
     if db.dialect == "sqlite":
         raise ConfigError("a dev database is for PostgreSQL and MySQL: SQLite replays into "
                           "temporary files",
                           hint="unset it (--dev-db, AUTODIFF_DEV_DB, dev_db in [tool.autodiff])")
+    server = parse_server(spec)
+    if server.url is None:
+        raise ConfigError(f"dev database {spec.strip()} is not a server URL",
+                          hint=f"e.g. {db.dialect}://user@localhost:port/{db.dialect}")
+    if server.dialect != db.dialect:
+        raise ConfigError(f"dev database {server.display} is {server.dialect}, the database "
+                          f"{db.dialect}: replays must run on its kind of server")
+    return replace(db, scratch_server=server)
+
+
+def parse_server(spec: str, base_dir: Path | None = None) -> Database:
+    """``spec`` parsed as :func:`parse_database` does, for a database that only names its
+    server (scratch databases are made beside it): a URL may leave the name out."""
+    spec = spec.strip()
     try:
         url = make_url(spec) if "://" in spec else None
     except ValueError:
-        url = None
-    if url is None:
-        raise ConfigError(f"dev database {_mask_raw(spec)} is not a server URL",
-                          hint=f"e.g. {db.dialect}://user@localhost:port/{db.dialect}")
-    # Scheme and driver are checked as the database's are; a missing name is fine.
-    kind = parse_database(url.set(database=url.database or "dev").render_as_string(False))
-    if kind.dialect != db.dialect:
-        raise ConfigError(f"dev database {url.render_as_string()} is {kind.dialect}, the "
-                          f"database {db.dialect}: replays must run on its kind of server")
-    return replace(db, scratch_server=Database(db.dialect, spec, url=url))
+        url = None  # parse_database says what is wrong with it
+    if url is None or url.database:
+        return parse_database(spec, base_dir)
+    # The scheme and driver are checked as any database's are.
+    kind = parse_database(url.set(database="unnamed").render_as_string(False)).dialect
+    return Database(kind, spec, url=url)
 
 
 def _sqlite(path: Path, base_dir: Path | None) -> Database:

@@ -13,13 +13,14 @@ column instead).
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from sqlalchemy import MetaData
-from sqlalchemy import Sequence as SASequence
+from typing import TYPE_CHECKING, Any
 
 from autodiff.model import Sequence
 from autodiff.normalize import normalize_type
+
+if TYPE_CHECKING:  # not imported: the introspector uses this module, without SQLAlchemy
+    from sqlalchemy import MetaData
+    from sqlalchemy import Sequence as SASequence
 
 # nextval('s'::regclass), as PostgreSQL shows a default, is nextval('s') as a model
 # compiles it: the literal is read as a regclass either way.

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from autodiff.database import Database, parse_database
+from autodiff.database import Database, parse_database, parse_server
 from autodiff.errors import ConfigError, ConnectionFailed
 from autodiff.findings import Finding, Sides, differences
 from autodiff.model import DIALECTS, Schema
@@ -106,7 +106,7 @@ def context_for(sides: list[Source], dialect: str | None, dev_db: str | None,
                           hint="compare schemas of one dialect; snapshot each side "
                                "to compare them by eye")
     chosen = dialect or (own[0] if own else None)
-    server = parse_database(dev_db, base_dir) if dev_db else None
+    server = parse_server(dev_db, base_dir) if dev_db else None
     if server is None:
         server = next((s.database for s in sides if s.database is not None
                        and s.database.dialect == chosen), None)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import py_script, rows, run_cli, tables, write
+from helpers import execute, py_script, rows, run_cli, tables, write
 from test_runner import CREATE_STUDENTS
 
 from autodiff.database import Database
@@ -226,3 +226,17 @@ def test_applying_scripts_imports_neither_sqlalchemy_nor_sqlglot(tmp_path: Path)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           cwd=tmp_path, check=True)
     assert done.stdout.strip().endswith("loaded: []"), done.stdout + done.stderr
+
+
+def test_reading_a_database_imports_no_sqlalchemy(empty_db: Database) -> None:
+    """What generate's forked child does (the drift warning: the live schema, its
+    fingerprint, the version table) needs no SQLAlchemy, which would cost the child
+    0.1 s of CPU beside the models' import (sqlglot, only for an unseen spelling)."""
+    execute(empty_db, "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER DEFAULT 0)")
+    probe = ("import sys\nimport autodiff\nfrom autodiff.livecache import live_schema\n"
+             "db = autodiff.api._database(sys.argv[1])\n"
+             "assert [t.name for t in live_schema(db).tables] == ['t']\n"
+             "print('sqlalchemy' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", probe, empty_db.spec], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "False", done.stdout + done.stderr

@@ -185,9 +185,10 @@ def test_generate_check_and_diff_replay_on_the_dev_db(
     assert out.returncode == 0, out.stdout + out.stderr
     assert all(parse_database(line).url.username == admin.url.username
                for line in record.read_text().split())
-    # diff takes the dev database from the environment when --dev-db is not given.
+    # diff takes the dev database from the environment, with or without a database name.
+    server_only = admin.url.set(database="").render_as_string(hide_password=False)
     out = run_cli("diff", "migrations", app_db.spec, "--no-cache", cwd=tmp_path,
-                  env={**env, "AUTODIFF_DEV_DB": dev})
+                  env={**env, "AUTODIFF_DEV_DB": server_only})
     assert out.returncode == 0, out.stdout + out.stderr
     assert _scratch_databases(admin) == before  # every scratch database was dropped
 
