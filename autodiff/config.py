@@ -145,5 +145,7 @@ def _section(db: str | None, migrations: str, models: str | None) -> str:
         line("db", db, "app.db") + "  # a SQLite path or a URL; AUTODIFF_DB overrides",
         line("migrations", migrations, DEFAULT_MIGRATIONS),
         line("models", models, "myapp.models:Base"),
+        line("dev_db", None, "postgresql://postgres@localhost:5433/postgres")
+        + "  # PostgreSQL/MySQL: scratch databases elsewhere",
         "",
     ])

@@ -90,8 +90,10 @@ def _built_and_applied(db: Database, start: Schema, name: str, text: str) -> Sch
 
 
 def _cache_file(db: Database, start: Schema, text: str) -> Path:
-    # The server is part of the key: another server (or version) may read back otherwise.
-    server = f"{db.url.host}:{db.url.port}" if db.url is not None else ""
+    # The server the proof runs on (the dev database's, if any) is part of the key: another
+    # server (or version) may read back otherwise.
+    url = (db.scratch_server or db).url
+    server = f"{url.host}:{url.port}" if url is not None else ""
     h = hashlib.sha256(f"{__version__}\0{LAYOUT}\0{db.dialect}\0{server}\0".encode())
     h.update(repr(plain(start)).encode())  # repr: the same bytes in every process
     h.update(b"\0" + text.encode())

@@ -71,6 +71,7 @@ def test_init_appends_to_an_existing_pyproject(tmp_path: Path) -> None:
     parsed = tomllib.loads((tmp_path / "pyproject.toml").read_text())
     assert parsed["project"] == {"name": "app"}
     assert parsed["tool"]["autodiff"] == {"db": 'po"stgres://x', "migrations": "migrations"}
+    assert '# dev_db = "postgresql://' in (tmp_path / "pyproject.toml").read_text()
     again = init_project(tmp_path, "other.db", None, None)
     assert again[0] == "pyproject.toml already has [tool.autodiff]; left as it is"
     assert tomllib.loads((tmp_path / "pyproject.toml").read_text()) == parsed

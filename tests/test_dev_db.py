@@ -79,6 +79,19 @@ def test_the_replay_message_says_where(tmp_path: Path) -> None:
     assert "on " not in replaying_message(parse_database(PG), [], use_cache=True)
 
 
+def test_a_proof_is_kept_for_the_server_it_ran_on() -> None:
+    from autodiff.model import Schema
+    from autodiff.verify import _cache_file
+
+    db, start = parse_database(PG), Schema("postgresql")
+    own = _cache_file(db, start, "ALTER TABLE t ADD c integer;")
+    elsewhere = _cache_file(with_dev_db(db, "postgresql://u@dev:5433"), start,
+                            "ALTER TABLE t ADD c integer;")
+    assert elsewhere != own
+    assert _cache_file(with_dev_db(db, "postgresql://u@db.example:5432"), start,
+                       "ALTER TABLE t ADD c integer;") == own
+
+
 def test_bad_dev_db_is_one_line_and_exit_2(tmp_path: Path) -> None:
     out = run_cli("status", "--db", str(tmp_path / "app.db"), "--dev-db", "postgresql://u@h/x",
                   cwd=tmp_path)
