@@ -491,10 +491,10 @@ def server_problem(dialect: str) -> str | None:
 
 
 def server_version(dialect: str, url: str | None = None) -> str:
-    from autodiff.database import parse_database
+    from autodiff.database import parse_server
     from autodiff.dialects import dialect_for
 
-    server = parse_database(url or SERVER_URLS[dialect])
+    server = parse_server(url or SERVER_URLS[dialect])
     d = dialect_for(server)
     conn = d.connect(server)
     try:
@@ -917,7 +917,9 @@ def main(argv: list[str] | None = None) -> None:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="autodiff-bench-",
                                                               dir=args.dir))
         dev_db, dev_label = args.dev_db, "none (the database's own server)"
-        if dev_db == "ram" and "postgresql" in args.dialects:
+        if "postgresql" not in args.dialects:
+            dev_db, dev_label = None, "not used (no PostgreSQL case)"
+        elif dev_db == "ram":
             from ramserver import ram_server
 
             dev_db = stack.enter_context(ram_server())
