@@ -10,7 +10,6 @@ server a scratch database lands on is seen from the user it was made by.
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from autodiff import api
 from autodiff.config import load_settings
 from autodiff.database import Database, parse_database, with_dev_db
 from autodiff.dialects import dialect_for
-from autodiff.errors import ConfigError
+from autodiff.errors import ConfigError, ConnectionFailed
 from autodiff.head import SCRATCH_PREFIX, replaying_message, scratch_database
 
 SERVERS = ("postgresql", "mysql")
@@ -230,7 +229,9 @@ def test_the_python_api_takes_a_dev_db(app_db: Database, tmp_path: Path) -> None
     student_models(tmp_path)
     migrations = tmp_path / "migrations"
     migrations.mkdir()
-    os.environ.pop("AUTODIFF_DEV_DB", None)
+    with pytest.raises(ConnectionFailed, match="cannot create database"):
+        api.generate(app_db.spec, migrations, "models.py:Base", "students", base_dir=tmp_path,
+                     use_cache=False)
     db = api.with_dev_db(app_db.spec, admin.spec)
     generated = api.generate(db, migrations, "models.py:Base", "students", base_dir=tmp_path,
                              use_cache=False)
