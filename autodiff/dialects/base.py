@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from autodiff.database import Database
+from autodiff.errors import ConnectionFailed
 from autodiff.sqlsplit import Statement
 
 
@@ -79,6 +80,19 @@ class Dialect:
             cur.execute(sql)
         finally:
             cur.close()
+
+    def database_ddl(self, conn: Any, db: Database, doing: str, sql: str,
+                     done_already: tuple[type[BaseException], ...] = ()) -> None:
+        """Run ``sql`` (CREATE or DROP DATABASE ``db``); the server's refusal (no right to
+        create databases, say) as one line naming the server. ``done_already``: errors
+        that mean there is nothing to do."""
+        try:
+            self.execute(conn, sql)
+        except done_already:
+            pass
+        except self.driver_errors as exc:
+            raise ConnectionFailed(f"cannot {doing} database {db.name} on "
+                                   f"{db.server_display}: {self.user_error(exc)}") from None
 
     def interrupt(self, conn: Any) -> None:
         """Make the statement running on ``conn`` (in another thread) fail soon; where the

@@ -71,12 +71,9 @@ class MySQLDialect(Dialect):
                     self._defaults_elsewhere(like)
                 if found:
                     charset, collation = found
-            try:
-                self.execute(conn, f"CREATE DATABASE IF NOT EXISTS {self.quote(db.name)} "
-                                   f"CHARACTER SET {charset} COLLATE {collation}")
-            except _driver().Error as exc:
-                raise ConnectionFailed(f"cannot create database {db.name} on "
-                                       f"{db.server_display}: {self.user_error(exc)}") from None
+            self.database_ddl(conn, db, "create",
+                              f"CREATE DATABASE IF NOT EXISTS {self.quote(db.name)} "
+                              f"CHARACTER SET {charset} COLLATE {collation}")
 
     def _defaults(self, conn: Any, db: Database) -> tuple[str, str] | None:
         """The character set and collation ``db`` was created with (None if absent)."""
@@ -91,11 +88,7 @@ class MySQLDialect(Dialect):
 
     def drop_database(self, db: Database) -> None:
         with self.connect(db, database="") as conn:
-            try:
-                self.execute(conn, f"DROP DATABASE IF EXISTS {self.quote(db.name)}")
-            except _driver().Error as exc:
-                raise ConnectionFailed(f"cannot drop database {db.name} on {db.server_display}: "
-                                       f"{self.user_error(exc)}") from None
+            self.database_ddl(conn, db, "drop", f"DROP DATABASE IF EXISTS {self.quote(db.name)}")
 
     def acquire_lock(self, db: Database, conn: Any, timeout: float) -> Any:
         # GET_LOCK names are server-wide and at most 64 characters.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from typing import Any
 
@@ -74,25 +73,14 @@ class PostgreSQLDialect(Dialect):
                                    (db.name,)))
 
     def create_database(self, db: Database, like: Database | None = None) -> None:
-        psycopg = _driver()
-        # Another runner may have created it first.
-        duplicate = contextlib.suppress(psycopg.errors.DuplicateDatabase)
-        with self.server_connection(db) as conn, duplicate:
-            try:
-                self.execute(conn, f"CREATE DATABASE {self.quote(db.name)}")
-            except psycopg.errors.DuplicateDatabase:
-                raise
-            except psycopg.Error as exc:
-                raise ConnectionFailed(f"cannot create database {db.name} on "
-                                       f"{db.server_display}: {self.user_error(exc)}") from None
+        with self.server_connection(db) as conn:  # another runner may have created it first
+            self.database_ddl(conn, db, "create", f"CREATE DATABASE {self.quote(db.name)}",
+                              done_already=(_driver().errors.DuplicateDatabase,))
 
     def drop_database(self, db: Database) -> None:
         with self.server_connection(db) as conn:
-            try:
-                self.execute(conn, f"DROP DATABASE IF EXISTS {self.quote(db.name)} WITH (FORCE)")
-            except _driver().Error as exc:
-                raise ConnectionFailed(f"cannot drop database {db.name} on {db.server_display}: "
-                                       f"{self.user_error(exc)}") from None
+            self.database_ddl(conn, db, "drop",
+                              f"DROP DATABASE IF EXISTS {self.quote(db.name)} WITH (FORCE)")
 
     def acquire_lock(self, db: Database, conn: Any, timeout: float) -> Any:
         deadline = time.monotonic() + timeout
