@@ -170,7 +170,7 @@ def prepared_head(like: Database, scripts: list[Script],
     background = like.dialect == "postgresql"
     # In the background the thread creates the database too: all of it is server work.
     with scratch_database(like, create=not background) as scratch:
-        job = _Replay(scratch, scripts, like if background else None, background)
+        job = _Replay(scratch, scripts, like if background else None)
         got: list[Schema] = []
 
         def schema() -> Schema:
@@ -189,17 +189,17 @@ def prepared_head(like: Database, scripts: list[Script],
 
 class _Replay:
     """A replay into a scratch database and its introspection, on a thread of its own
-    when asked (the result is then read with :meth:`result`), else when read."""
+    when given ``like`` (the result is then read with :meth:`result`), else when read."""
 
-    def __init__(self, scratch: Database, scripts: list[Script], like: Database | None,
-                 background: bool) -> None:
-        """``like``: the scratch database is created first, like :func:`create_scratch`."""
+    def __init__(self, scratch: Database, scripts: list[Script], like: Database | None) -> None:
+        """``like``: the thread creates the scratch database first, like
+        :func:`create_scratch`; None: it exists already, and the replay runs when read."""
         self.scratch, self.scripts, self.like = scratch, scripts, like
         self._session: Session | None = None
         self._cancelled = threading.Event()
         self._outcome: Schema | BaseException | None = None
         self._thread: threading.Thread | None = None
-        if background:
+        if like is not None:
             # A daemon: an interpreter leaving on a second Ctrl-C does not wait for it;
             # the scratch database is dropped WITH (FORCE) all the same.
             self._thread = threading.Thread(target=self._run, name="autodiff-replay",
