@@ -139,3 +139,19 @@ def imported_module(path: Path) -> Any:
     """The module imported from ``path`` in this process."""
     return next(m for m in list(sys.modules.values())
                 if getattr(m, "__file__", None) == str(path))
+
+
+def scratch_names(db: Database) -> set[str]:
+    """The autodiff scratch databases on ``db``'s server now (none for SQLite)."""
+    from autodiff.head import SCRATCH_PREFIX
+
+    d = dialect_for(db)
+    if db.dialect == "sqlite":
+        return set()
+    sql = ("SELECT datname FROM pg_database" if db.dialect == "postgresql"
+           else "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
+    conn = d.connect(db)
+    try:
+        return {r[0] for r in d.query(conn, sql) if r[0].startswith(SCRATCH_PREFIX)}
+    finally:
+        conn.close()

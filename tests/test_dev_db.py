@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SERVER_URLS, require_server
-from helpers import execute, rows, run_cli, student_models, write
+from helpers import execute, rows, run_cli, scratch_names, student_models, write
 
 from autodiff import api
 from autodiff.config import load_settings
@@ -140,14 +140,6 @@ def app_db(request: pytest.FixtureRequest) -> Iterator[Database]:
         yield db
 
 
-def _scratch_databases(admin: Database) -> set[str]:
-    if admin.dialect == "postgresql":
-        found = rows(admin, "SELECT datname FROM pg_database")
-    else:
-        found = rows(admin, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
-    return {r[0] for r in found if r[0].startswith(SCRATCH_PREFIX)}
-
-
 #: A migration that records, on every database it runs on, who ran it and where.
 RECORDS_ITS_DATABASE = """import os, sys
 with open(os.environ["AUTODIFF_TEST_RECORD"], "a") as f:
@@ -165,7 +157,7 @@ def test_generate_check_and_diff_replay_on_the_dev_db(
     migrations = tmp_path / "migrations"
     write(migrations, "0001-record.py", RECORDS_ITS_DATABASE)
     student_models(tmp_path, "last_name: Mapped[str] = mapped_column(String(50))\n")
-    before = _scratch_databases(admin)
+    before = scratch_names(admin)
 
     # The role may not create databases: the replay has nowhere to go.
     out = run_cli("generate", "-m", "students", "--models", "models.py:Base", cwd=tmp_path,
@@ -202,7 +194,7 @@ def test_generate_check_and_diff_replay_on_the_dev_db(
     out = run_cli("diff", "migrations", app_db.spec, "--no-cache", cwd=tmp_path,
                   env={**env, "AUTODIFF_DEV_DB": server_only})
     assert out.returncode == 0, out.stdout + out.stderr
-    assert _scratch_databases(admin) == before  # every scratch database was dropped
+    assert scratch_names(admin) == before  # every scratch database was dropped
 
 
 def test_a_scratch_database_elsewhere_takes_the_databases_defaults() -> None:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from helpers import imported_module, marked_models, waiting_migrations, write
+from helpers import imported_module, marked_models, scratch_names, waiting_migrations, write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,20 +35,6 @@ from autodiff.model import Check, Column, ForeignKey, Index, PrimaryKey, Schema,
 from autodiff.scripts import Script, discover
 from autodiff.verify import SMALL_SCHEMA, VerificationFailed, _scope, _start, verify_script
 from tests.strategies import schemas
-
-
-def scratch_names(db: Database) -> set[str]:
-    d = dialect_for(db)
-    if db.dialect == "sqlite":
-        return set()
-    sql = ("SELECT datname FROM pg_database" if db.dialect == "postgresql"
-           else "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA")
-    conn = d.connect(db)
-    try:
-        return {r[0] for r in d.query(conn, sql) if r[0].startswith(SCRATCH_PREFIX)}
-    finally:
-        conn.close()
-
 
 SLOW_SCRIPT = "import time\nprint('slow step started', flush=True)\ntime.sleep(30)\n"
 
