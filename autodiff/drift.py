@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from autodiff import versiontable
 from autodiff.database import Database
@@ -26,6 +26,9 @@ from autodiff.errors import AutodiffError, ConnectionFailed
 from autodiff.findings import CATEGORIES, Finding, Sides, differences
 from autodiff.model import Schema
 from autodiff.scripts import Script, discover, scan
+
+if TYPE_CHECKING:
+    from autodiff.generate import Declared
 
 JSON_FORMAT_VERSION = 1
 
@@ -109,6 +112,9 @@ def check(req: CheckRequest) -> CheckReport:
             report.skipped.append("drift: the applied scripts do not match the version table")
         if desired is not None:
             report.findings += _models(req, scripts, desired)
+            report.skipped += [f"table {name} of the models: another schema, not compared"
+                               for name in desired.other_schemas
+                               if not any(fnmatch.fnmatchcase(name, p) for p in req.ignore)]
         else:
             report.skipped.append("models: no models configured")
     report.findings += [Finding("pending", "script", s.name, "not applied yet")
@@ -235,20 +241,22 @@ def live_drift(db: Database, scripts: list[Script], ignore: tuple[str, ...] = ()
     return drift_of(db, lambda: expected(recorded), ignore, use_cache, recorded)
 
 
-def _desired(req: CheckRequest) -> Schema:
-    from autodiff.generate import target_flavor
-    from autodiff.sqla import load_models, schema_from_metadata
+def _desired(req: CheckRequest) -> Declared:
+    from autodiff.generate import declared_by, target_flavor
+    from autodiff.sqla import load_models
 
     assert req.models is not None
     metadata = load_models(req.models, req.base_dir)
-    return schema_from_metadata(metadata, req.db.dialect, flavor=target_flavor(req.db))
+    return declared_by(metadata, req.db.dialect, target_flavor(req.db))
 
 
-def _models(req: CheckRequest, scripts: list[Script], desired: Schema) -> list[Finding]:
+def _models(req: CheckRequest, scripts: list[Script], desired: Declared) -> list[Finding]:
     from autodiff.generate import managed_parts
 
-    head, desired = managed_parts(_replayed(req, scripts), desired, req.ignore)
-    found = differences(head, desired, Sides("migrations", "models"), "models")
+    # As generate does: a table of another schema is left out, its bare name on both sides.
+    head, wanted = managed_parts(_replayed(req, scripts), desired.schema,
+                                 req.ignore + desired.ignored)
+    found = differences(head, wanted, Sides("migrations", "models"), "models")
     hint = "run `autodiff generate -m MESSAGE` to write the missing script"
     return [replace(f, hint=hint) for f in found]
 

@@ -66,8 +66,8 @@ from autodiff.normalize import (
 from autodiff.sequences import canonical_nextval, model_sequences
 from autodiff.sqla_defaults import server_defaults
 
-__all__ = ["Flavor", "load_models", "metadata_of", "rename_hints", "sa_dialect",
-           "schema_from_metadata", "server_flavor"]
+__all__ = ["Flavor", "load_models", "metadata_of", "other_schema_tables", "rename_hints",
+           "sa_dialect", "schema_from_metadata", "server_flavor", "unmodelled_index_options"]
 
 RENAMED_FROM = "renamed_from"
 
@@ -111,7 +111,8 @@ def schema_from_metadata(metadata: MetaData, dialect: str, *,
     """
     target = _Target(dialect, flavor or Flavor())
     with collector.paused():  # tens of thousands of new objects, none of them garbage
-        tables = tuple(target.table(t) for t in metadata.tables.values())
+        tables = tuple(target.table(t) for t in metadata.tables.values()
+                       if in_default_schema(t, dialect))
     enums = tuple(target.enums.values())
     sequences = model_sequences(metadata, target.sad.type_compiler_instance.process) \
         if dialect == "postgresql" else ()
@@ -131,6 +132,63 @@ def rename_hints(metadata: MetaData) -> Renames:
             if isinstance(old_col, str) and old_col != col.name:
                 columns[(table.name, old_col)] = col.name
     return Renames(tables, columns)
+
+
+# -- what the models declare and the schema model does not hold ----------------------------
+
+def in_default_schema(table: SATable, dialect: str) -> bool:
+    """Whether ``table`` lives where autodiff reads and writes: the database's default
+    schema (``schema=None``, or PostgreSQL's ``public`` spelled out)."""
+    return table.schema is None or (dialect == "postgresql" and table.schema == "public")
+
+
+def other_schema_tables(metadata: MetaData, dialect: str) -> list[SATable]:
+    """The model tables in another schema (another database on MySQL, an attached one on
+    SQLite), which :func:`schema_from_metadata` leaves out."""
+    return [t for t in metadata.tables.values() if not in_default_schema(t, dialect)]
+
+
+#: Index options SQLAlchemy's DDL sends and the schema model does not hold, in words.
+_UNMODELLED_INDEX_OPTIONS = {
+    "postgresql": {"include": "INCLUDE columns", "ops": "operator classes",
+                   "with": "storage parameters (WITH)", "tablespace": "a tablespace",
+                   "nulls_not_distinct": "NULLS NOT DISTINCT"},
+    "mysql": {"length": "prefix lengths", "with_parser": "a parser (WITH PARSER)"},
+}
+
+
+def unmodelled_index_options(metadata: MetaData, dialect: str, *, flavor: Flavor | None = None
+                             ) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(table, index name) -> the options of that model index which a generated script
+    leaves out, in words; only indexes that have any. Names as
+    :func:`schema_from_metadata` gives them (``flavor`` likewise)."""
+    words = _UNMODELLED_INDEX_OPTIONS.get(dialect, {})
+    spellings = (dialect, "mariadb") if dialect == "mysql" else (dialect,)
+    target: _Target | None = None  # compiles names only where an index needs one
+    found: dict[tuple[str, str], tuple[str, ...]] = {}
+    for table in metadata.tables.values():
+        if not in_default_schema(table, dialect):
+            continue
+        for ix in table.indexes:
+            # Only the dialects the model gave options for: asking for another builds
+            # its defaults for the index.
+            given = [ix.dialect_options[name] for name in spellings
+                     if name in ix.dialect_options]
+            lost = _lost_options(given, words) if given else ()
+            if lost:
+                target = target or _Target(dialect, flavor or Flavor())
+                found[(table.name, target.name(ix) or "")] = lost
+    return found
+
+
+def _lost_options(given: list[Any], words: dict[str, str]) -> tuple[str, ...]:
+    """The unmodelled options among ``given`` (an index's options for one dialect and its
+    other spelling), in words."""
+    lost = [text for option, text in words.items() if any(g.get(option) for g in given)]
+    using = next((g.get("using") for g in given if g.get("using")), None)
+    if using and str(using).lower() != "btree":
+        lost.append(f"USING {using}")
+    return tuple(lost)
 
 
 def _info(item: Any) -> dict[str, Any]:

@@ -176,6 +176,97 @@ def test_head_includes_hand_written_scripts(empty_db: Database, tmp_path: Path) 
     assert result.verified
 
 
+LEFT_OUT_MODELS = """
+from sqlalchemy import Index, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = {"schema": "audit"}
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class Doc(Base):
+    __tablename__ = "docs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(String(100))
+    __table_args__ = (
+        Index("ix_docs_title", "title", postgresql_include=["body"],
+              mysql_length={"title": 10}),
+        Index("ix_docs_body", "body", postgresql_using="hash"),
+    )
+"""
+
+#: What each dialect's generate says of LEFT_OUT_MODELS' indexes.
+LOST_OPTIONS = {
+    "sqlite": [],
+    "postgresql": ["index ix_docs_body on docs is created without its USING hash",
+                   "index ix_docs_title on docs is created without its INCLUDE columns"],
+    "mysql": ["index ix_docs_title on docs is created without its prefix lengths"],
+}
+
+
+def test_what_the_models_declare_and_autodiff_leaves_out_is_warned_of(
+        empty_db: Database, tmp_path: Path) -> None:
+    """A table of another schema is neither created in the default one nor is a table of
+    its bare name dropped; an index option a script would lose is named."""
+    project(tmp_path, empty_db)
+    write(tmp_path / "migrations", "0001-by-hand.sql",
+          "CREATE TABLE events (id INTEGER PRIMARY KEY, note VARCHAR(20));\n")
+    (tmp_path / "models.py").write_text(LEFT_OUT_MODELS)
+    result = run_cli("generate", "-m", "docs", "--no-input", cwd=tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings[0].startswith("warning: table audit.events is left out: autodiff "
+                                  "manages the database's default schema only")
+    assert [w.split(" (not modelled")[0].removeprefix("warning: ")
+            for w in warnings[1:]] == LOST_OPTIONS[empty_db.dialect]
+    body = statements(sql_of(tmp_path, "0002-docs"))
+    assert "events" not in " ".join(body).lower()
+    assert [b for b in body if "CREATE TABLE" in b.upper()] and "Verified" in result.stdout
+    cli(tmp_path, "upgrade")
+    assert rows(empty_db, "SELECT COUNT(*) FROM events") == [(0,)]
+    checked = run_cli("check", cwd=tmp_path)  # leaves it out as generate does
+    assert checked.returncode == 0, (checked.stdout, checked.stderr)
+    assert "not checked: table audit.events of the models: another schema, not compared" \
+        in checked.stdout and "clean: database, migrations and models agree" in checked.stdout
+
+    # Known and said in ignore (by the qualified name): no changes, and no warning.
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.autodiff]\ndb = "{empty_db.spec}"\nmodels = "models.py:Base"\n'
+        'ignore = ["audit.*"]\n')
+    again = run_cli("generate", "-m", "again", "--no-input", cwd=tmp_path)
+    assert again.returncode == 0 and "No changes detected." in again.stdout
+    assert "warning" not in again.stderr
+    # The API says the same in Generated.warnings, and the table at head stays put.
+    result_api = api.generate(empty_db, tmp_path / "migrations", "models.py:Base", "api",
+                              base_dir=tmp_path, write=False)
+    assert result_api.ops == () and [w.split(":")[0] for w in result_api.warnings] == [
+        "table audit.events is left out"]
+
+
+def test_declared_ignores_bare_names_only_where_the_default_schema_has_none() -> None:
+    from autodiff.generate import Declared
+    from autodiff.model import Column, Index, Schema, Table
+    from autodiff.ops import AddColumn, CreateIndex
+
+    own = Schema("postgresql", tables=(Table("events", (Column("id", "integer"),)),))
+    declared = Declared(own, other_schemas=("audit.events", "audit.log[1]"),
+                        lost_options={("t", "ix_t"): ("INCLUDE columns",)})
+    assert declared.ignored == ("log[[]1]",)  # events is the default schema's own
+    created = (CreateIndex("t", Index("ix_t", ("a",))), CreateIndex("t", Index("ix_u", ("b",))),
+               AddColumn("t", Column("c", "integer")))
+    told = declared.warnings(created)
+    assert len(told) == 3 and "INCLUDE columns" in told[2] and "ix_t on t" in told[2]
+    assert len(declared.warnings((), ignore=("audit.*",))) == 0
+
+
 def test_from_db_refuses_a_database_behind_head(tmp_path: Path) -> None:
     db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
     project(tmp_path, db)

@@ -35,9 +35,11 @@ from autodiff.render import create_schema_sql
 from autodiff.sqla import (
     Flavor,
     load_models,
+    other_schema_tables,
     rename_hints,
     schema_from_metadata,
     server_flavor,
+    unmodelled_index_options,
 )
 from tests.helpers import execute, run_cli, write
 
@@ -511,3 +513,44 @@ def test_partial_index_and_rowid_options_are_read_when_given(dialect: str) -> No
     assert "x" in wheres["ix_some"] and "0" in wheres["ix_some"]
     if dialect == "sqlite":  # WITHOUT ROWID: the INTEGER key is not the rowid alias
         assert table.columns[0].autoincrement is False
+
+
+@pytest.mark.parametrize(("dialect", "kept"), [
+    ("sqlite", {"docs"}), ("mysql", {"docs"}), ("postgresql", {"docs", "spelled_out"})])
+def test_tables_of_other_schemas_are_left_out(dialect: str, kept: set[str]) -> None:
+    """The introspector reads the default schema alone: a table elsewhere would be
+    created there, under its bare name, by a generated script."""
+    metadata = MetaData()
+    Table("docs", metadata, Column("id", Integer, primary_key=True))
+    Table("events", metadata, Column("id", Integer, primary_key=True), schema="audit")
+    Table("spelled_out", metadata, Column("id", Integer, primary_key=True), schema="public")
+    assert {t.name for t in schema_from_metadata(metadata, dialect).tables} == kept
+    assert {t.fullname for t in other_schema_tables(metadata, dialect)} == (
+        {"audit.events", "public.spelled_out"} - {f"public.{n}" for n in kept})
+    everywhere = MetaData(schema="audit")
+    Table("t", everywhere, Column("id", Integer, primary_key=True))
+    assert schema_from_metadata(everywhere, dialect).tables == ()
+
+
+def test_unmodelled_index_options_are_named_in_words_by_the_schemas_index_names() -> None:
+    from sqlalchemy import Index
+
+    metadata = MetaData(naming_convention={"ix": "ix_%(table_name)s_%(column_0_name)s"})
+    t = Table("docs", metadata, Column("id", Integer, primary_key=True),
+              Column("title", String(100)), Column("body", String(100)))
+    Index(None, t.c.title, postgresql_include=["body"], postgresql_using="gin",
+          mysql_length={"title": 10})
+    Index("ix_plain", t.c.body, postgresql_using="btree", mysql_using="BTREE")
+    Index("ix_maria", t.c.body, t.c.title, mariadb_length={"body": 5})
+    Table("elsewhere", metadata, Column("x", Integer), Index("ix_x", "x", postgresql_ops={
+        "x": "int4_ops"}), schema="audit")
+    for dialect, expected in [
+            ("postgresql", {("docs", "ix_docs_title"): ("INCLUDE columns", "USING gin")}),
+            ("mysql", {("docs", "ix_docs_title"): ("prefix lengths",),
+                       ("docs", "ix_maria"): ("prefix lengths",)}),
+            ("sqlite", {})]:
+        found = unmodelled_index_options(metadata, dialect)
+        assert found == expected, dialect
+        names = {(table.name, ix.name) for table in schema_from_metadata(
+            metadata, dialect).tables for ix in table.indexes}
+        assert set(found) <= names  # keyed as the ops that create them name them
