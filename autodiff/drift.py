@@ -28,7 +28,7 @@ from autodiff.model import Schema
 from autodiff.scripts import Script, discover, scan
 
 if TYPE_CHECKING:
-    from autodiff.generate import Declared
+    from autodiff.declared import Declared
 
 JSON_FORMAT_VERSION = 1
 
@@ -242,7 +242,8 @@ def live_drift(db: Database, scripts: list[Script], ignore: tuple[str, ...] = ()
 
 
 def _desired(req: CheckRequest) -> Declared:
-    from autodiff.generate import declared_by, target_flavor
+    from autodiff.declared import declared_by
+    from autodiff.generate import target_flavor
     from autodiff.sqla import load_models
 
     assert req.models is not None

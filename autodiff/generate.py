@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from autodiff import ops
 from autodiff.database import Database
+from autodiff.declared import Declared, declared_by
 from autodiff.diff import Renames, apply_renames, diff
 from autodiff.drift import live_drift, without_ignored
 from autodiff.errors import ConfigError, IntegrityError
@@ -25,8 +26,6 @@ from autodiff.scripts import Script, discover, next_script_path, write_sum
 from autodiff.writer import script_text, template
 
 if TYPE_CHECKING:
-    from sqlalchemy import MetaData
-
     from autodiff.flavor import Flavor
     from autodiff.head import PreparedHead
 
@@ -104,74 +103,6 @@ def generate(req: Request) -> Generated:
                            declared, head, drifted)
         result.warnings += declared.warnings(result.ops, req.ignore)
         return result
-
-
-@dataclass(frozen=True)
-class Declared:
-    """What the models declare: their schema, rename hints, and what autodiff leaves out
-    of them (tables in other schemas; index options it does not model)."""
-
-    schema: Schema
-    hints: Renames = field(default_factory=Renames)
-    other_schemas: tuple[str, ...] = ()
-    #: (table, index) -> the index's options a generated script leaves out, in words.
-    lost_options: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
-
-    @property
-    def ignored(self) -> tuple[str, ...]:
-        """``ignore`` patterns for the tables of other schemas, by their bare names: a
-        table of that name at head is left alone, not dropped (unless the models also
-        declare one in the default schema)."""
-        import glob
-
-        own = {t.name for t in self.schema.tables}
-        bare = {name.rpartition(".")[2] for name in self.other_schemas}
-        return tuple(glob.escape(name) for name in sorted(bare - own))
-
-    def warnings(self, planned: tuple[ops.Op, ...], ignore: tuple[str, ...] = ()) -> list[str]:
-        """What the user must know of ``planned``, and of the models, that the script
-        cannot say. A table of another schema matched by ``ignore`` (``audit.*``) is
-        known to be left out: not told again."""
-        import fnmatch
-
-        found = [f"table {name} is left out: autodiff manages the database's default "
-                 "schema only; write its migrations by hand (generate --empty), or add "
-                 f"it to [tool.autodiff] ignore" for name in self.other_schemas
-                 if not any(fnmatch.fnmatchcase(name, p) for p in ignore)]
-        for table, name in _created_indexes(planned):
-            lost = self.lost_options.get((table, name))
-            if lost:
-                found.append(f"index {name} on {table} is created without its "
-                             f"{' and '.join(lost)} (not modelled by autodiff): edit the "
-                             "script before you apply it")
-        return found
-
-
-def declared_by(metadata: MetaData, dialect: str, flavor: Flavor) -> Declared:
-    """The models' :class:`Declared`, compiled for ``dialect`` on that server."""
-    from autodiff.sqla import (
-        other_schema_tables,
-        rename_hints,
-        schema_from_metadata,
-        unmodelled_index_options,
-    )
-
-    return Declared(schema_from_metadata(metadata, dialect, flavor=flavor),
-                    rename_hints(metadata),
-                    tuple(t.fullname for t in other_schema_tables(metadata, dialect)),
-                    unmodelled_index_options(metadata, dialect, flavor=flavor))
-
-
-def _created_indexes(planned: tuple[ops.Op, ...]) -> Iterator[tuple[str, str]]:
-    """(table, name) of each index and unique constraint ``planned`` creates."""
-    for op in planned:
-        if isinstance(op, ops.CreateTable):
-            yield from ((op.table.name, ix.name) for ix in op.table.indexes)
-            yield from ((op.table.name, u.name or "") for u in op.table.uniques)
-        elif isinstance(op, ops.CreateIndex):
-            yield op.table, op.index.name
-        elif isinstance(op, ops.AddUnique):
-            yield op.table, op.unique.name or ""
 
 
 def _generate(req: Request, scripts: list[Script], declared: Declared,

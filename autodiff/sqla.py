@@ -66,8 +66,8 @@ from autodiff.normalize import (
 from autodiff.sequences import canonical_nextval, model_sequences
 from autodiff.sqla_defaults import server_defaults
 
-__all__ = ["Flavor", "load_models", "metadata_of", "other_schema_tables", "rename_hints",
-           "sa_dialect", "schema_from_metadata", "server_flavor", "unmodelled_index_options"]
+__all__ = ["Flavor", "in_default_schema", "load_models", "metadata_of", "other_schema_tables",
+           "rename_hints", "sa_dialect", "schema_from_metadata", "server_flavor"]
 
 RENAMED_FROM = "renamed_from"
 
@@ -109,7 +109,7 @@ def schema_from_metadata(metadata: MetaData, dialect: str, *,
     says which server the models are compiled for; without it: plain MySQL with no
     default collation known, PostgreSQL before 18.
     """
-    target = _Target(dialect, flavor or Flavor())
+    target = Target(dialect, flavor or Flavor())
     with collector.paused():  # tens of thousands of new objects, none of them garbage
         tables = tuple(target.table(t) for t in metadata.tables.values()
                        if in_default_schema(t, dialect))
@@ -148,49 +148,6 @@ def other_schema_tables(metadata: MetaData, dialect: str) -> list[SATable]:
     return [t for t in metadata.tables.values() if not in_default_schema(t, dialect)]
 
 
-#: Index options SQLAlchemy's DDL sends and the schema model does not hold, in words.
-_UNMODELLED_INDEX_OPTIONS = {
-    "postgresql": {"include": "INCLUDE columns", "ops": "operator classes",
-                   "with": "storage parameters (WITH)", "tablespace": "a tablespace",
-                   "nulls_not_distinct": "NULLS NOT DISTINCT"},
-    "mysql": {"length": "prefix lengths", "with_parser": "a parser (WITH PARSER)"},
-}
-
-
-def unmodelled_index_options(metadata: MetaData, dialect: str, *, flavor: Flavor | None = None
-                             ) -> dict[tuple[str, str], tuple[str, ...]]:
-    """(table, index name) -> the options of that model index which a generated script
-    leaves out, in words; only indexes that have any. Names as
-    :func:`schema_from_metadata` gives them (``flavor`` likewise)."""
-    words = _UNMODELLED_INDEX_OPTIONS.get(dialect, {})
-    spellings = (dialect, "mariadb") if dialect == "mysql" else (dialect,)
-    target: _Target | None = None  # compiles names only where an index needs one
-    found: dict[tuple[str, str], tuple[str, ...]] = {}
-    for table in metadata.tables.values():
-        if not in_default_schema(table, dialect):
-            continue
-        for ix in table.indexes:
-            # Only the dialects the model gave options for: asking for another builds
-            # its defaults for the index.
-            given = [ix.dialect_options[name] for name in spellings
-                     if name in ix.dialect_options]
-            lost = _lost_options(given, words) if given else ()
-            if lost:
-                target = target or _Target(dialect, flavor or Flavor())
-                found[(table.name, target.name(ix) or "")] = lost
-    return found
-
-
-def _lost_options(given: list[Any], words: dict[str, str]) -> tuple[str, ...]:
-    """The unmodelled options among ``given`` (an index's options for one dialect and its
-    other spelling), in words."""
-    lost = [text for option, text in words.items() if any(g.get(option) for g in given)]
-    using = next((g.get("using") for g in given if g.get("using")), None)
-    if using and str(using).lower() != "btree":
-        lost.append(f"USING {using}")
-    return tuple(lost)
-
-
 def _info(item: Any) -> dict[str, Any]:
     # ``.info`` is memoized: reading it makes an empty dict, 9,000 of them for 1,000
     # models. One given, or made by an earlier read, is in the instance's __dict__.
@@ -198,7 +155,7 @@ def _info(item: Any) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-class _Target:
+class Target:
     """SQLAlchemy's DDL compiler for one dialect, and what a table becomes through it."""
 
     def __init__(self, dialect: str, flavor: Flavor) -> None:

@@ -39,8 +39,8 @@ from autodiff.sqla import (
     rename_hints,
     schema_from_metadata,
     server_flavor,
-    unmodelled_index_options,
 )
+from autodiff.sqla_unmodelled import unmodelled_options
 from tests.helpers import execute, run_cli, write
 
 DECLARATIVE = textwrap.dedent("""
@@ -532,25 +532,35 @@ def test_tables_of_other_schemas_are_left_out(dialect: str, kept: set[str]) -> N
     assert schema_from_metadata(everywhere, dialect).tables == ()
 
 
-def test_unmodelled_index_options_are_named_in_words_by_the_schemas_index_names() -> None:
-    from sqlalchemy import Index
+def test_unmodelled_options_are_named_in_words_by_the_schemas_names() -> None:
+    from sqlalchemy import Identity, Index, UniqueConstraint
 
-    metadata = MetaData(naming_convention={"ix": "ix_%(table_name)s_%(column_0_name)s"})
-    t = Table("docs", metadata, Column("id", Integer, primary_key=True),
-              Column("title", String(100)), Column("body", String(100)))
+    metadata = MetaData(naming_convention={"ix": "ix_%(table_name)s_%(column_0_name)s",
+                                           "uq": "uq_%(table_name)s_%(column_0_name)s"})
+    t = Table("docs", metadata, Column("id", Integer, Identity(start=100), primary_key=True),
+              Column("title", String(100)), Column("body", String(100)),
+              UniqueConstraint("body", postgresql_include=["title"]),
+              sqlite_autoincrement=True, mysql_engine="MyISAM", postgresql_partition_by="HASH (id)")
     Index(None, t.c.title, postgresql_include=["body"], postgresql_using="gin",
           mysql_length={"title": 10})
     Index("ix_plain", t.c.body, postgresql_using="btree", mysql_using="BTREE")
     Index("ix_maria", t.c.body, t.c.title, mariadb_length={"body": 5})
+    Table("plain", metadata, Column("id", Integer, Identity(), primary_key=True),
+          mysql_engine="InnoDB", sqlite_with_rowid=True)
     Table("elsewhere", metadata, Column("x", Integer), Index("ix_x", "x", postgresql_ops={
         "x": "int4_ops"}), schema="audit")
     for dialect, expected in [
-            ("postgresql", {("docs", "ix_docs_title"): ("INCLUDE columns", "USING gin")}),
-            ("mysql", {("docs", "ix_docs_title"): ("prefix lengths",),
-                       ("docs", "ix_maria"): ("prefix lengths",)}),
-            ("sqlite", {})]:
-        found = unmodelled_index_options(metadata, dialect)
+            ("postgresql", {("index", "docs", "ix_docs_title"): ("INCLUDE columns", "USING gin"),
+                            ("index", "docs", "uq_docs_body"): ("INCLUDE columns",),
+                            ("table", "docs", ""): ("PARTITION BY",),
+                            ("column", "docs", "id"): ("identity options (START)",)}),
+            ("mysql", {("index", "docs", "ix_docs_title"): ("prefix lengths",),
+                       ("index", "docs", "ix_maria"): ("prefix lengths",),
+                       ("table", "docs", ""): ("ENGINE=MyISAM",)}),
+            ("sqlite", {("table", "docs", ""): ("AUTOINCREMENT",)})]:
+        found = unmodelled_options(metadata, dialect)
         assert found == expected, dialect
-        names = {(table.name, ix.name) for table in schema_from_metadata(
-            metadata, dialect).tables for ix in table.indexes}
-        assert set(found) <= names  # keyed as the ops that create them name them
+        schema = schema_from_metadata(metadata, dialect)
+        names = {("index", t.name, i.name or "") for t in schema.tables
+                 for i in (*t.indexes, *t.uniques)}
+        assert {k for k in found if k[0] == "index"} <= names  # as the ops name them

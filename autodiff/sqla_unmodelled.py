@@ -1,0 +1,122 @@
+"""What the models declare that the schema model does not hold, as ``sqla.py`` reads them.
+
+``create_all`` would send these options; a generated script leaves them out, and neither
+the introspector nor the proof sees the difference. ``generate`` names them, for what its
+script creates (docs/generate.md), so that a user never loses one without being told.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import MetaData, UniqueConstraint
+from sqlalchemy import Table as SATable
+
+from autodiff.flavor import Flavor
+from autodiff.sqla import Target, in_default_schema
+
+#: (kind, table, name): "table" (name ""), "column" or "index" (an index or a unique
+#: constraint, named as schema_from_metadata names it) -> the options, in words.
+Unmodelled = dict[tuple[str, str, str], tuple[str, ...]]
+
+#: Options SQLAlchemy's DDL sends and the schema model does not hold, by the kind of
+#: object, then dialect: the option's keyword (without its ``<dialect>_``) -> in words.
+_OPTIONS: dict[str, dict[str, dict[str, str]]] = {
+    "index": {
+        "postgresql": {"include": "INCLUDE columns", "ops": "operator classes",
+                       "with": "storage parameters (WITH)", "tablespace": "a tablespace",
+                       "nulls_not_distinct": "NULLS NOT DISTINCT"},
+        "mysql": {"length": "prefix lengths", "with_parser": "a parser (WITH PARSER)"},
+    },
+    "table": {
+        "postgresql": {"partition_by": "PARTITION BY", "inherits": "INHERITS",
+                       "with": "storage parameters (WITH)", "tablespace": "a tablespace",
+                       "using": "an access method (USING)"},
+        "mysql": {"auto_increment": "a first AUTO_INCREMENT value",
+                  "partition_by": "PARTITION BY", "row_format": "a ROW_FORMAT"},
+        "sqlite": {"autoincrement": "AUTOINCREMENT", "strict": "STRICT"},
+    },
+}
+#: Identity() arguments beyond ALWAYS, which the model does not hold (PostgreSQL).
+_IDENTITY = ("start", "increment", "minvalue", "maxvalue", "cycle", "cache")
+
+
+def unmodelled_options(metadata: MetaData, dialect: str, *,
+                       flavor: Flavor | None = None) -> Unmodelled:
+    """The options of each model table, column, index and unique constraint that a
+    generated script leaves out, in words; only objects that have any. Tables of other
+    schemas are left out (schema_from_metadata leaves them out whole)."""
+    names = _Names(dialect, flavor or Flavor())
+    found: Unmodelled = {}
+    for table in metadata.tables.values():
+        if not in_default_schema(table, dialect):
+            continue
+        lost = _table_options(table, dialect)
+        if lost:
+            found[("table", table.name, "")] = lost
+        if dialect == "postgresql":
+            for col in table.columns:
+                lost = _identity_options(col.identity)
+                if lost:
+                    found[("column", table.name, col.name)] = lost
+        indexed = [*table.indexes, *(c for c in table.constraints
+                                     if isinstance(c, UniqueConstraint))]
+        for item in indexed:
+            lost = _options(item, dialect, "index")
+            if lost:
+                found[("index", table.name, names.of(item))] = lost
+    return found
+
+
+class _Names:
+    """Names as schema_from_metadata gives them; its compiler made only when needed."""
+
+    def __init__(self, dialect: str, flavor: Flavor) -> None:
+        self.dialect, self.flavor = dialect, flavor
+        self._target: Target | None = None
+
+    def of(self, item: Any) -> str:
+        if self._target is None:
+            self._target = Target(self.dialect, self.flavor)
+        return self._target.name(item) or ""
+
+
+def _table_options(table: SATable, dialect: str) -> tuple[str, ...]:
+    lost = list(_options(table, dialect, "table"))
+    given = _given(table, dialect)
+    if dialect == "sqlite" and any(g.get("with_rowid") is False for g in given):
+        lost.append("WITHOUT ROWID")
+    engine = next((g.get("engine") for g in given if g.get("engine")), None)
+    if dialect == "mysql" and engine and str(engine).lower() != "innodb":
+        lost.append(f"ENGINE={engine}")
+    return tuple(lost)
+
+
+def _identity_options(identity: Any) -> tuple[str, ...]:
+    if identity is None:
+        return ()
+    given = [name.upper() for name in _IDENTITY if getattr(identity, name, None) is not None]
+    return (f"identity options ({', '.join(given)})",) if given else ()
+
+
+def _options(item: Any, dialect: str, kind: str) -> tuple[str, ...]:
+    """``item``'s unmodelled ``<dialect>_*`` options of ``kind``, in words."""
+    given = _given(item, dialect)
+    if not given:
+        return ()
+    words = _OPTIONS[kind].get(dialect, {})
+    lost = [text for option, text in words.items() if any(g.get(option) for g in given)]
+    if kind == "index":
+        using = next((g.get("using") for g in given if g.get("using")), None)
+        if using and str(using).lower() != "btree":
+            lost.append(f"USING {using}")
+    return tuple(lost)
+
+
+def _given(item: Any, dialect: str) -> list[Any]:
+    """The option dicts the model gave ``item`` for ``dialect`` (and MariaDB's spelling
+    of MySQL's). Only those: asking for another dialect builds its defaults for the
+    item, a cost on every index of 1,000 models."""
+    options = item.dialect_options
+    spellings = (dialect, "mariadb") if dialect == "mysql" else (dialect,)
+    return [options[name] for name in spellings if name in options]
