@@ -6,6 +6,7 @@ Apart from ``autodiff.sqla`` so that asking a server for it does not import SQLA
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,3 +51,32 @@ def server_flavor(db: Database, conn: Any = None) -> Flavor:
         if own:
             conn.close()
     return Flavor(rows[0][0], rows[0][1], {r[2]: r[3] for r in rows})
+
+
+def server_version(db: Database) -> str:
+    """The version string of ``db``'s server, as :class:`Flavor` holds it; ``db`` itself
+    need not exist."""
+    from autodiff.dialects import dialect_for
+
+    d = dialect_for(db)
+    conn = d.server_connection(db)
+    try:
+        sql = "SELECT current_setting('server_version')" if db.dialect == "postgresql" \
+            else "SELECT VERSION()"
+        return str(d.query(conn, sql)[0][0])
+    finally:
+        conn.close()
+
+
+def release(dialect: str, version: str) -> str:
+    """The major release a server's version string names, in words: ``PostgreSQL 15``
+    (from 10 on, its first number), ``MariaDB 10.11``, ``MySQL 8.0``; the string itself
+    when it names none."""
+    m = re.match(r"(\d+)(?:\.(\d+))?", version)
+    if m is None:
+        return version
+    if dialect == "postgresql":
+        major = m.group(1) if int(m.group(1)) >= 10 else f"{m.group(1)}.{m.group(2) or 0}"
+        return f"PostgreSQL {major}"
+    product = "MariaDB" if "mariadb" in version.lower() else "MySQL"
+    return f"{product} {m.group(1)}.{m.group(2) or 0}"

@@ -86,7 +86,7 @@ def generate(req: Request) -> Generated:
 
     scripts = discover(req.migrations)
     with _head(req, scripts) as head, Aside(  # replayed meanwhile where the server does it
-            lambda: (target_flavor(req.db), _drift_warnings(req, scripts, head)),
+            lambda: _what_the_database_says(req, scripts, head),
             fallback=lambda: (target_flavor(req.db), None),
             fork=head.scratch is None) as aside:  # a child of its own would replay too
         # What the database says is found aside (a child process) while the models load;
@@ -98,7 +98,7 @@ def generate(req: Request) -> Generated:
         declared = declared_by(metadata, req.db.dialect, flavor)
         req.say(f"Models: {len(declared.schema.tables)} tables from {req.models}")
         if drifted is None:  # before the head: on PostgreSQL read while the replay runs
-            drifted = _drift_warnings(req, scripts, head)
+            drifted = dev_server_warnings(req.db, flavor) + _drift_warnings(req, scripts, head)
         result = _generate(replace(req, ignore=req.ignore + declared.ignored), scripts,
                            declared, head, drifted)
         result.warnings += declared.warnings(result.ops, req.ignore)
@@ -178,6 +178,34 @@ def _head(req: Request, scripts: list[Script]) -> Iterator[PreparedHead]:
     req.say(replaying_message(req.db, scripts, req.use_cache))
     with prepared_head(req.db, scripts, req.use_cache) as head:
         yield head
+
+
+def _what_the_database_says(req: Request, scripts: list[Script],
+                            head: PreparedHead) -> tuple[Flavor, list[str]]:
+    """The flavor the models are compiled for, and the warnings of the database's side."""
+    flavor = target_flavor(req.db)
+    return flavor, dev_server_warnings(req.db, flavor) + _drift_warnings(req, scripts, head)
+
+
+def dev_server_warnings(db: Database, flavor: Flavor) -> list[str]:
+    """A dev database's server of another major release than ``db``'s own: the head is
+    replayed and the script proven there (``flavor`` is what it said), and the two can
+    differ (a default, a type, a generated column). Nothing when ``db``'s server cannot be
+    reached: the drift check names that."""
+    from autodiff.errors import ConnectionFailed
+    from autodiff.flavor import release, server_version
+
+    if db.scratch_server is None or not flavor.version:
+        return []
+    try:
+        own = release(db.dialect, server_version(db))
+    except ConnectionFailed:
+        return []
+    dev = release(db.dialect, flavor.version)
+    if dev == own:
+        return []
+    return [f"the dev database's server runs {dev}, {db.display}'s runs {own}: the head is "
+            "replayed and the script proven on the dev server; use the same major release"]
 
 
 def _drift_warnings(req: Request, scripts: list[Script], head: PreparedHead) -> list[str]:

@@ -171,6 +171,7 @@ def test_generate_check_and_diff_replay_on_the_dev_db(
     assert out.returncode == 0, out.stderr
     assert "Verified" in out.stdout and "on " + admin.server_display \
         in out.stdout
+    assert "dev database's server runs" not in out.stderr  # the same server, one release
     # The replay and the proof ran the script on scratch databases the superuser made.
     ran_on = [parse_database(line) for line in record.read_text().split()]
     assert ran_on and all(r.name.startswith(SCRATCH_PREFIX) for r in ran_on)
@@ -230,3 +231,40 @@ def test_the_python_api_takes_a_dev_db(app_db: Database, tmp_path: Path) -> None
     assert generated.verified and generated.path is not None
     api.upgrade(db, migrations)
     assert rows(app_db, "SELECT COUNT(*) FROM students") == [(0,)]
+
+
+@pytest.mark.parametrize(("dialect", "version", "words"), [
+    ("postgresql", "15.20 (Debian 15.20-0+deb12u1)", "PostgreSQL 15"),
+    ("postgresql", "18.1", "PostgreSQL 18"),
+    ("postgresql", "9.6.24", "PostgreSQL 9.6"),
+    ("mysql", "10.11.19-MariaDB-0+deb12u1", "MariaDB 10.11"),
+    ("mysql", "11.4.2-MariaDB-log", "MariaDB 11.4"),
+    ("mysql", "8.0.36", "MySQL 8.0"),
+    ("mysql", "unknown", "unknown"),
+])
+def test_a_servers_release_in_words(dialect: str, version: str, words: str) -> None:
+    from autodiff.flavor import release
+
+    assert release(dialect, version) == words
+
+
+@pytest.mark.parametrize("dialect", SERVERS)
+def test_a_dev_server_of_another_release_is_warned_of(dialect: str) -> None:
+    """What the dev server said (its flavor) against what the database's own server says,
+    asked for real; the same release, or a server that cannot be reached, says nothing."""
+    from autodiff.flavor import Flavor, release, server_flavor
+    from autodiff.generate import dev_server_warnings
+
+    require_server(dialect)
+    admin = _superuser(dialect)
+    target = with_dev_db(admin.with_database("not_created_yet"), admin.spec)
+    same = server_flavor(admin)
+    assert dev_server_warnings(target, same) == []
+    other = "99.1" if dialect == "postgresql" else "99.1.0-MariaDB"
+    (told,) = dev_server_warnings(target, Flavor(other))
+    own = release(dialect, str(same.version))
+    assert f"the dev database's server runs {release(dialect, other)}, " in told
+    assert f"'s runs {own}: the head is replayed" in told
+    assert dev_server_warnings(admin, Flavor(other)) == []  # no dev database
+    gone = with_dev_db(parse_database(f"{dialect}://nobody@127.0.0.1:1/x"), admin.spec)
+    assert dev_server_warnings(gone, Flavor(other)) == []
