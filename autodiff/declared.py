@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from autodiff import ops
 from autodiff.diff import Renames
-from autodiff.model import Schema
+from autodiff.model import Schema, Unique
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
@@ -34,6 +34,8 @@ class Declared:
     hints: Renames = field(default_factory=Renames)
     #: Qualified names of the model tables in other schemas.
     other_schemas: tuple[str, ...] = ()
+    #: Foreign keys into those, as (``table (columns)``, qualified target table).
+    references_out: tuple[tuple[str, str], ...] = ()
     #: (kind, table, name) -> options a generated script leaves out (sqla_unmodelled).
     unmodelled: Unmodelled = field(default_factory=dict)
 
@@ -53,7 +55,10 @@ class Declared:
         found = [f"table {name} is left out: autodiff manages the database's default "
                  "schema only; write its migrations by hand (generate --empty), or add "
                  "it to [tool.autodiff] ignore" for name in self.other_schemas
-                 if not any(fnmatch.fnmatchcase(name, p) for p in ignore)]
+                 if not _matches(name, ignore)]
+        found += [f"foreign key {source} -> {target} is left out: autodiff manages the "
+                  "database's default schema only; write it by hand"
+                  for source, target in self.references_out if not _matches(target, ignore)]
         for key, what in _created(planned):
             lost = self.unmodelled.get(key)
             if lost:
@@ -64,13 +69,24 @@ class Declared:
 
 def declared_by(metadata: MetaData, dialect: str, flavor: Flavor) -> Declared:
     """The models' :class:`Declared`, compiled for ``dialect`` on that server."""
-    from autodiff.sqla import other_schema_tables, rename_hints, schema_from_metadata
+    from autodiff.sqla import (
+        other_schema_references,
+        other_schema_tables,
+        rename_hints,
+        schema_from_metadata,
+    )
     from autodiff.sqla_unmodelled import unmodelled_options
 
+    references = tuple((f"{c.table.name} ({', '.join(c.column_keys)})", c.referred_table.fullname)
+                       for c in other_schema_references(metadata, dialect))
     return Declared(schema_from_metadata(metadata, dialect, flavor=flavor),
                     rename_hints(metadata),
                     tuple(t.fullname for t in other_schema_tables(metadata, dialect)),
-                    unmodelled_options(metadata, dialect, flavor=flavor))
+                    references, unmodelled_options(metadata, dialect, flavor=flavor))
+
+
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
 def _created(planned: tuple[ops.Op, ...]) -> Iterator[tuple[tuple[str, str, str], str]]:
@@ -84,7 +100,7 @@ def _created(planned: tuple[ops.Op, ...]) -> Iterator[tuple[tuple[str, str, str]
             for ix in t.indexes:
                 yield ("index", t.name, ix.name), f"index {ix.name} on {t.name}"
             for u in t.uniques:
-                yield ("index", t.name, u.name or ""), f"unique {u.name} on {t.name}"
+                yield ("index", t.name, u.name or ""), _unique_words(t.name, u)
         elif isinstance(op, ops.RebuildTable):  # SQLite creates the table again
             yield ("table", op.desired.name, ""), f"table {op.desired.name} (rebuilt)"
         elif isinstance(op, ops.AddColumn):
@@ -94,5 +110,9 @@ def _created(planned: tuple[ops.Op, ...]) -> Iterator[tuple[tuple[str, str, str]
             key = ("index", op.table, op.index.name)
             yield key, f"index {op.index.name} on {op.table}"
         elif isinstance(op, ops.AddUnique):
-            key = ("index", op.table, op.unique.name or "")
-            yield key, f"unique {op.unique.name} on {op.table}"
+            yield ("index", op.table, op.unique.name or ""), _unique_words(op.table, op.unique)
+
+
+def _unique_words(table: str, unique: Unique) -> str:
+    name = f" {unique.name}" if unique.name else ""
+    return f"unique constraint{name} on {table} ({', '.join(unique.columns)})"

@@ -112,9 +112,7 @@ def check(req: CheckRequest) -> CheckReport:
             report.skipped.append("drift: the applied scripts do not match the version table")
         if desired is not None:
             report.findings += _models(req, scripts, desired)
-            report.skipped += [f"table {name} of the models: another schema, not compared"
-                               for name in desired.other_schemas
-                               if not any(fnmatch.fnmatchcase(name, p) for p in req.ignore)]
+            report.skipped += _other_schemas(desired, req.ignore)
         else:
             report.skipped.append("models: no models configured")
     report.findings += [Finding("pending", "script", s.name, "not applied yet")
@@ -249,6 +247,17 @@ def _desired(req: CheckRequest) -> Declared:
     assert req.models is not None
     metadata = load_models(req.models, req.base_dir)
     return declared_by(metadata, req.db.dialect, target_flavor(req.db))
+
+
+def _other_schemas(desired: Declared, ignore: tuple[str, ...]) -> list[str]:
+    """What check leaves out of the models as generate does, unless ``ignore`` says so."""
+    def known(name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, p) for p in ignore)
+
+    return [f"table {name} of the models: another schema, not compared"
+            for name in desired.other_schemas if not known(name)] + [
+        f"foreign key {source} -> {target} of the models: another schema, not compared"
+        for source, target in desired.references_out if not known(target)]
 
 
 def _models(req: CheckRequest, scripts: list[Script], desired: Declared) -> list[Finding]:

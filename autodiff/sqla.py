@@ -66,8 +66,9 @@ from autodiff.normalize import (
 from autodiff.sequences import canonical_nextval, model_sequences
 from autodiff.sqla_defaults import server_defaults
 
-__all__ = ["Flavor", "in_default_schema", "load_models", "metadata_of", "other_schema_tables",
-           "rename_hints", "sa_dialect", "schema_from_metadata", "server_flavor"]
+__all__ = ["Flavor", "in_default_schema", "load_models", "metadata_of",
+           "other_schema_references", "other_schema_tables", "rename_hints", "sa_dialect",
+           "schema_from_metadata", "server_flavor"]
 
 RENAMED_FROM = "renamed_from"
 
@@ -146,6 +147,14 @@ def other_schema_tables(metadata: MetaData, dialect: str) -> list[SATable]:
     """The model tables in another schema (another database on MySQL, an attached one on
     SQLite), which :func:`schema_from_metadata` leaves out."""
     return [t for t in metadata.tables.values() if not in_default_schema(t, dialect)]
+
+
+def other_schema_references(metadata: MetaData, dialect: str) -> list[ForeignKeyConstraint]:
+    """The foreign keys of the default schema's model tables into another schema's, which
+    :func:`schema_from_metadata` leaves out too (by its bare name the target could be
+    another table)."""
+    return [c for t in metadata.tables.values() if in_default_schema(t, dialect)
+            for c in t.foreign_key_constraints if not in_default_schema(c.referred_table, dialect)]
 
 
 def _info(item: Any) -> dict[str, Any]:
@@ -256,7 +265,8 @@ class Target:
         checks = [Check(self.name(c), self.expression(c.sqltext, types))
                   for c in constraints if isinstance(c, CheckConstraint) and self.renders(c)]
         fks = [self.foreign_key(c) for c in table.constraints
-               if isinstance(c, ForeignKeyConstraint)]
+               if isinstance(c, ForeignKeyConstraint)
+               and in_default_schema(c.referred_table, self.dialect)]
         # Only PostgreSQL keeps a primary key's name (MySQL's is PRIMARY, SQLite's unread).
         pk_name = self.name(table.primary_key) if self.dialect == "postgresql" else None
         pk = PrimaryKey(pk_cols, pk_name) if pk_cols else None

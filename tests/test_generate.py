@@ -177,7 +177,7 @@ def test_head_includes_hand_written_scripts(empty_db: Database, tmp_path: Path) 
 
 
 LEFT_OUT_MODELS = """
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -196,6 +196,7 @@ class Doc(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(String(100))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("audit.events.id"))
     __table_args__ = (
         Index("ix_docs_title", "title", postgresql_include=["body"],
               mysql_length={"title": 10}),
@@ -226,10 +227,13 @@ def test_what_the_models_declare_and_autodiff_leaves_out_is_warned_of(
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
     assert warnings[0].startswith("warning: table audit.events is left out: autodiff "
                                   "manages the database's default schema only")
+    # Not to the default schema's events, which it would name by its bare name.
+    assert warnings[1].startswith("warning: foreign key docs (event_id) -> audit.events is "
+                                  "left out")
     assert [w.split(" (not modelled")[0].removeprefix("warning: ")
-            for w in warnings[1:]] == LOST_OPTIONS[empty_db.dialect]
+            for w in warnings[2:]] == LOST_OPTIONS[empty_db.dialect]
     body = statements(sql_of(tmp_path, "0002-docs"))
-    assert "events" not in " ".join(body).lower()
+    assert "events" not in " ".join(body).lower()  # no table, no foreign key
     assert [b for b in body if "CREATE TABLE" in b.upper()] and "Verified" in result.stdout
     cli(tmp_path, "upgrade")
     assert rows(empty_db, "SELECT COUNT(*) FROM events") == [(0,)]
@@ -237,6 +241,8 @@ def test_what_the_models_declare_and_autodiff_leaves_out_is_warned_of(
     assert checked.returncode == 0, (checked.stdout, checked.stderr)
     assert "not checked: table audit.events of the models: another schema, not compared" \
         in checked.stdout and "clean: database, migrations and models agree" in checked.stdout
+    assert "not checked: foreign key docs (event_id) -> audit.events of the models" \
+        in checked.stdout
 
     # Known and said in ignore (by the qualified name): no changes, and no warning.
     (tmp_path / "pyproject.toml").write_text(
@@ -249,7 +255,7 @@ def test_what_the_models_declare_and_autodiff_leaves_out_is_warned_of(
     result_api = api.generate(empty_db, tmp_path / "migrations", "models.py:Base", "api",
                               base_dir=tmp_path, write=False)
     assert result_api.ops == () and [w.split(":")[0] for w in result_api.warnings] == [
-        "table audit.events is left out"]
+        "table audit.events is left out", "foreign key docs (event_id) -> audit.events is left out"]
 
 
 def test_declared_ignores_bare_names_only_where_the_default_schema_has_none() -> None:
@@ -271,6 +277,17 @@ def test_declared_ignores_bare_names_only_where_the_default_schema_has_none() ->
         "column t.c is created without its identity options (START) (not modelled by "
         "autodiff): edit the script before you apply it"]
     assert len(declared.warnings((), ignore=("audit.*",))) == 0
+    # Each kind of op that creates a table or a unique constraint, named in words.
+    from autodiff.model import Unique
+    from autodiff.ops import AddUnique, CreateTable, RebuildTable
+
+    t = Table("t", (Column("id", "integer"),), uniques=(Unique(None, ("id",)),))
+    lost = {("table", "t", ""): ("AUTOINCREMENT",), ("index", "t", ""): ("INCLUDE columns",)}
+    told = Declared(own, unmodelled=lost).warnings(
+        (CreateTable(t), RebuildTable(t, t, (), ()), AddUnique("t", Unique(None, ("id",)))))
+    assert [w.split(" is created without its ")[0] for w in told] == [
+        "table t", "unique constraint on t (id)", "table t (rebuilt)",
+        "unique constraint on t (id)"]
 
 
 def test_from_db_refuses_a_database_behind_head(tmp_path: Path) -> None:

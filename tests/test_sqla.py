@@ -35,6 +35,7 @@ from autodiff.render import create_schema_sql
 from autodiff.sqla import (
     Flavor,
     load_models,
+    other_schema_references,
     other_schema_tables,
     rename_hints,
     schema_from_metadata,
@@ -520,13 +521,21 @@ def test_partial_index_and_rowid_options_are_read_when_given(dialect: str) -> No
 def test_tables_of_other_schemas_are_left_out(dialect: str, kept: set[str]) -> None:
     """The introspector reads the default schema alone: a table elsewhere would be
     created there, under its bare name, by a generated script."""
+    from sqlalchemy import ForeignKey
+
     metadata = MetaData()
-    Table("docs", metadata, Column("id", Integer, primary_key=True))
+    Table("docs", metadata, Column("id", Integer, primary_key=True),
+          Column("event_id", ForeignKey("audit.events.id")), Column("own", ForeignKey("docs.id")))
     Table("events", metadata, Column("id", Integer, primary_key=True), schema="audit")
     Table("spelled_out", metadata, Column("id", Integer, primary_key=True), schema="public")
-    assert {t.name for t in schema_from_metadata(metadata, dialect).tables} == kept
+    schema = schema_from_metadata(metadata, dialect)
+    assert {t.name for t in schema.tables} == kept
     assert {t.fullname for t in other_schema_tables(metadata, dialect)} == (
         {"audit.events", "public.spelled_out"} - {f"public.{n}" for n in kept})
+    docs = schema.table("docs")
+    assert docs is not None and [fk.ref_table for fk in docs.foreign_keys] == ["docs"]
+    assert [c.column_keys for c in other_schema_references(metadata, dialect)] == [
+        ["event_id"]]
     everywhere = MetaData(schema="audit")
     Table("t", everywhere, Column("id", Integer, primary_key=True))
     assert schema_from_metadata(everywhere, dialect).tables == ()
