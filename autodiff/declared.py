@@ -2,9 +2,9 @@
 what autodiff leaves out of them, which the user is told of.
 
 Left out: tables in a schema other than the database's default (by their bare names on
-both sides, so a table of that name at head is neither created again nor dropped), and
-options the schema model does not hold (``sqla_unmodelled.py``), named when the script
-creates what carries them.
+both sides, so a table of that name at head is neither created again nor dropped) and
+foreign keys into them, told on every run; and options the schema model does not hold
+(``sqla_unmodelled.py``), told when the script creates what carries them.
 """
 
 from __future__ import annotations

@@ -113,10 +113,9 @@ def _options(item: Any, dialect: str, kind: str) -> tuple[str, ...]:
 
 def _given(item: Any, dialect: str) -> list[Any]:
     """The option dicts the model gave ``item`` for ``dialect`` (and MariaDB's spelling
-    of MySQL's). Only those: asking for another dialect builds its defaults for the
-    item, a cost on every index of 1,000 models."""
-    # Read where it is: the memoized property builds an empty one on first use, 2,500
-    # of them for the indexes and constraints of 1,000 models that give no option.
+    of MySQL's). Read where they are: the memoized ``dialect_options`` builds an empty
+    mapping on first use, and each dialect's defaults on first ask, a cost on each of
+    the 2,500 indexes and constraints of 1,000 models that give no option."""
     options = vars(item).get("dialect_options")
     if not options:
         return []
