@@ -29,7 +29,6 @@ from autodiff.scripts import Script, discover, scan
 
 if TYPE_CHECKING:
     from autodiff.declared import Declared
-    from autodiff.head import PreparedHead
 
 JSON_FORMAT_VERSION = 1
 
@@ -103,18 +102,12 @@ def check(req: CheckRequest) -> CheckReport:
     recorded = [s for s in scripts if s.version in done]
     first = recorded if intact else scripts if req.models else None
     # The first replay runs meanwhile where the server does it (PostgreSQL): importing
-    # the models, often seconds of CPU, does not wait for it. With the head at hand (no
-    # replay thread), the drift check runs meanwhile too, in a child on the other core.
-    from autodiff.aside import Aside
-
-    with _replaying(req, first) as head, Aside(
-            lambda: drift_of(req.db, lambda: _replayed(req, recorded), req.ignore,
-                             req.use_cache, recorded),
-            fork=intact and req.models is not None and head is not None and head.cached
-    ) as drift:
+    # the models, often seconds of CPU, does not wait for it.
+    with _replaying(req, first):
         desired = _desired(req) if req.models else None
         if intact:
-            report.findings += drift.result()
+            report.findings += drift_of(req.db, lambda: _replayed(req, recorded), req.ignore,
+                                        req.use_cache, recorded)
         else:
             report.skipped.append("drift: the applied scripts do not match the version table")
         if desired is not None:
@@ -164,10 +157,10 @@ def _sum_findings(folder: Path, scripts: list[Script], report: CheckReport) -> l
 
 
 @contextmanager
-def _replaying(req: CheckRequest, scripts: list[Script] | None) -> Iterator[PreparedHead | None]:
+def _replaying(req: CheckRequest, scripts: list[Script] | None) -> Iterator[None]:
     """Start replaying ``scripts`` now; :func:`_replayed` takes the result when asked."""
     if scripts is None:
-        yield None
+        yield
         return
     from autodiff.head import prepared_head
 
@@ -175,7 +168,7 @@ def _replaying(req: CheckRequest, scripts: list[Script] | None) -> Iterator[Prep
     with prepared_head(req.db, scripts, req.use_cache) as head:
         req.pending[_key(scripts)] = head.schema
         try:
-            yield head
+            yield
         finally:
             req.pending.clear()
 

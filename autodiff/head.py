@@ -151,11 +151,6 @@ class PreparedHead:
         """The head schema; waits for the replay if it is still running."""
         return self._get()
 
-    @property
-    def cached(self) -> bool:
-        """Whether the head was read from the cache: no replay is running or to come."""
-        return self.scratch is None
-
 
 @contextmanager
 def prepared_head(like: Database, scripts: list[Script],

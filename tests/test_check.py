@@ -297,45 +297,6 @@ def test_the_classic_drift_story(fresh_db: Database, tmp_path: Path) -> None:
     assert sum("ADD COLUMN" in line.upper() for line in body) == 1
 
 
-#: Prepended to a models file: the number of child processes of the process importing it
-#: (Linux's /proc), written to $AUTODIFF_TEST_MARKER.
-COUNTS_CHILDREN = """import os as _os, pathlib as _pathlib
-def _children():
-    me, found = str(_os.getpid()), 0
-    for stat in _pathlib.Path("/proc").glob("[0-9]*/stat"):
-        try:
-            found += stat.read_text().rsplit(")", 1)[1].split()[1] == me
-        except (OSError, IndexError):
-            pass
-    return found
-_pathlib.Path(_os.environ["AUTODIFF_TEST_MARKER"]).write_text(str(_children()))
-"""
-
-
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
-def test_with_the_head_cached_drift_is_read_while_the_models_import(
-        fresh_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The command line reads the database for drift in a child process while the
-    models import (their import sees it); the findings are the same as in-process."""
-    marker = tmp_path / "children"
-    monkeypatch.setenv("AUTODIFF_TEST_MARKER", str(marker))
-    generated_project(tmp_path, fresh_db)
-    cli_ok(tmp_path, "generate", "-m", "create students")
-    cli_ok(tmp_path, "upgrade")
-    assert check(tmp_path)[0] == 0  # replays the migrations: their head is cached now
-    execute(fresh_db, "ALTER TABLE students DROP COLUMN last_name")
-    models = tmp_path / "models.py"
-    models.write_text(COUNTS_CHILDREN + models.read_text())
-    code, out = check(tmp_path)
-    assert code == 1 and "column students.last_name: in migrations, missing in database" in out
-    assert int(marker.read_text()) >= 1  # the drift check, aside
-    report = api.check(fresh_db, tmp_path / "migrations", models="models.py:Base",
-                       base_dir=tmp_path)
-    assert int(marker.read_text()) == 0  # the API never forks
-    assert [f.line() for f in report.findings] == [
-        line.strip() for line in out.splitlines() if "students.last_name" in line]
-
-
 UPDATED_AT = """    from sqlalchemy import TIMESTAMP, FetchedValue, text
     updated_at = mapped_column(TIMESTAMP, nullable=False, server_onupdate=FetchedValue(),
                                server_default=text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP"))
