@@ -69,13 +69,12 @@ class Declared:
 
 def declared_by(metadata: MetaData, dialect: str, flavor: Flavor) -> Declared:
     """The models' :class:`Declared`, compiled for ``dialect`` on that server."""
-    from autodiff.sqla import (
+    from autodiff.sqla import rename_hints, schema_from_metadata
+    from autodiff.sqla_unmodelled import (
         other_schema_references,
         other_schema_tables,
-        rename_hints,
-        schema_from_metadata,
+        unmodelled_options,
     )
-    from autodiff.sqla_unmodelled import unmodelled_options
 
     references = tuple((f"{c.table.name} ({', '.join(c.column_keys)})", c.referred_table.fullname)
                        for c in other_schema_references(metadata, dialect))

@@ -66,9 +66,8 @@ from autodiff.normalize import (
 from autodiff.sequences import canonical_nextval, model_sequences
 from autodiff.sqla_defaults import server_defaults
 
-__all__ = ["Flavor", "in_default_schema", "load_models", "metadata_of",
-           "other_schema_references", "other_schema_tables", "rename_hints", "sa_dialect",
-           "schema_from_metadata", "server_flavor"]
+__all__ = ["Flavor", "in_default_schema", "load_models", "metadata_of", "rename_hints",
+           "sa_dialect", "schema_from_metadata", "server_flavor"]
 
 RENAMED_FROM = "renamed_from"
 
@@ -141,20 +140,6 @@ def in_default_schema(table: SATable, dialect: str) -> bool:
     """Whether ``table`` lives where autodiff reads and writes: the database's default
     schema (``schema=None``, or PostgreSQL's ``public`` spelled out)."""
     return table.schema is None or (dialect == "postgresql" and table.schema == "public")
-
-
-def other_schema_tables(metadata: MetaData, dialect: str) -> list[SATable]:
-    """The model tables in another schema (another database on MySQL, an attached one on
-    SQLite), which :func:`schema_from_metadata` leaves out."""
-    return [t for t in metadata.tables.values() if not in_default_schema(t, dialect)]
-
-
-def other_schema_references(metadata: MetaData, dialect: str) -> list[ForeignKeyConstraint]:
-    """The foreign keys of the default schema's model tables into another schema's, which
-    :func:`schema_from_metadata` leaves out too (by its bare name the target could be
-    another table)."""
-    return [c for t in metadata.tables.values() if in_default_schema(t, dialect)
-            for c in t.foreign_key_constraints if not in_default_schema(c.referred_table, dialect)]
 
 
 def _info(item: Any) -> dict[str, Any]:

@@ -1,15 +1,16 @@
 """What the models declare that the schema model does not hold, as ``sqla.py`` reads them.
 
-``create_all`` would send these options; a generated script leaves them out, and neither
-the introspector nor the proof sees the difference. ``generate`` names them, for what its
-script creates (docs/generate.md), so that a user never loses one without being told.
+Tables in another schema (and foreign keys into them), which schema_from_metadata leaves
+out; options ``create_all`` would send and a generated script leaves out, which neither
+the introspector nor the proof sees. ``generate`` names them (docs/generate.md), so that
+a user never loses one without being told.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import MetaData, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, MetaData, UniqueConstraint
 from sqlalchemy import Table as SATable
 
 from autodiff.flavor import Flavor
@@ -39,6 +40,20 @@ _OPTIONS: dict[str, dict[str, dict[str, str]]] = {
 }
 #: Identity() arguments beyond ALWAYS, which the model does not hold (PostgreSQL).
 _IDENTITY = ("start", "increment", "minvalue", "maxvalue", "cycle", "cache")
+
+
+def other_schema_tables(metadata: MetaData, dialect: str) -> list[SATable]:
+    """The model tables in another schema (another database on MySQL, an attached one on
+    SQLite), which :func:`schema_from_metadata` leaves out."""
+    return [t for t in metadata.tables.values() if not in_default_schema(t, dialect)]
+
+
+def other_schema_references(metadata: MetaData, dialect: str) -> list[ForeignKeyConstraint]:
+    """The foreign keys of the default schema's model tables into another schema's, which
+    :func:`schema_from_metadata` leaves out too (by its bare name the target could be
+    another table)."""
+    return [c for t in metadata.tables.values() if in_default_schema(t, dialect)
+            for c in t.foreign_key_constraints if not in_default_schema(c.referred_table, dialect)]
 
 
 def unmodelled_options(metadata: MetaData, dialect: str, *,

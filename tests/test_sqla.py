@@ -35,13 +35,15 @@ from autodiff.render import create_schema_sql
 from autodiff.sqla import (
     Flavor,
     load_models,
-    other_schema_references,
-    other_schema_tables,
     rename_hints,
     schema_from_metadata,
     server_flavor,
 )
-from autodiff.sqla_unmodelled import unmodelled_options
+from autodiff.sqla_unmodelled import (
+    other_schema_references,
+    other_schema_tables,
+    unmodelled_options,
+)
 from tests.helpers import execute, run_cli, write
 
 DECLARATIVE = textwrap.dedent("""
