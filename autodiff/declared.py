@@ -99,7 +99,7 @@ def _created(planned: tuple[ops.Op, ...]) -> Iterator[tuple[tuple[str, str, str]
             for ix in t.indexes:
                 yield ("index", t.name, ix.name), f"index {ix.name} on {t.name}"
             for u in t.uniques:
-                yield ("index", t.name, u.name or ""), _unique_words(t.name, u)
+                yield ("index", t.name, _unique_key(u)), _unique_words(t.name, u)
         elif isinstance(op, ops.RebuildTable):  # SQLite creates the table again
             yield ("table", op.desired.name, ""), f"table {op.desired.name} (rebuilt)"
         elif isinstance(op, ops.AddColumn):
@@ -109,7 +109,12 @@ def _created(planned: tuple[ops.Op, ...]) -> Iterator[tuple[tuple[str, str, str]
             key = ("index", op.table, op.index.name)
             yield key, f"index {op.index.name} on {op.table}"
         elif isinstance(op, ops.AddUnique):
-            yield ("index", op.table, op.unique.name or ""), _unique_words(op.table, op.unique)
+            yield ("index", op.table, _unique_key(op.unique)), _unique_words(op.table, op.unique)
+
+
+def _unique_key(unique: Unique) -> str:
+    """A unique constraint's name, or its columns where it has none (sqla_unmodelled)."""
+    return unique.name or f"({', '.join(unique.columns)})"
 
 
 def _unique_words(table: str, unique: Unique) -> str:

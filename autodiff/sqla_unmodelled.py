@@ -17,7 +17,8 @@ from autodiff.flavor import Flavor
 from autodiff.sqla import Target, in_default_schema
 
 #: (kind, table, name): "table" (name ""), "column" or "index" (an index or a unique
-#: constraint, named as schema_from_metadata names it) -> the options, in words.
+#: constraint, named as schema_from_metadata names it; an unnamed one by its columns,
+#: ``(a, b)``) -> the options, in words.
 Unmodelled = dict[tuple[str, str, str], tuple[str, ...]]
 
 #: Options SQLAlchemy's DDL sends and the schema model does not hold, by the kind of
@@ -93,7 +94,7 @@ class _Names:
     def of(self, item: Any) -> str:
         if self._target is None:
             self._target = Target(self.dialect, self.flavor)
-        return self._target.name(item) or ""
+        return self._target.name(item) or f"({', '.join(c.name for c in item.columns)})"
 
 
 def _table_options(table: SATable, dialect: str) -> tuple[str, ...]:

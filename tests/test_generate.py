@@ -282,7 +282,7 @@ def test_declared_ignores_bare_names_only_where_the_default_schema_has_none() ->
     from autodiff.ops import AddUnique, CreateTable, RebuildTable
 
     t = Table("t", (Column("id", "integer"),), uniques=(Unique(None, ("id",)),))
-    lost = {("table", "t", ""): ("AUTOINCREMENT",), ("index", "t", ""): ("INCLUDE columns",)}
+    lost = {("table", "t", ""): ("AUTOINCREMENT",), ("index", "t", "(id)"): ("INCLUDE columns",)}
     told = Declared(own, unmodelled=lost).warnings(
         (CreateTable(t), RebuildTable(t, t, (), ()), AddUnique("t", Unique(None, ("id",)))))
     assert [w.split(" is created without its ")[0] for w in told] == [

@@ -551,6 +551,7 @@ def test_unmodelled_options_are_named_in_words_by_the_schemas_names() -> None:
     t = Table("docs", metadata, Column("id", Integer, Identity(start=100), primary_key=True),
               Column("title", String(100)), Column("body", String(100)),
               UniqueConstraint("body", postgresql_include=["title"]),
+              UniqueConstraint("title", "body", name=None, postgresql_nulls_not_distinct=True),
               sqlite_autoincrement=True, mysql_engine="MyISAM", postgresql_partition_by="HASH (id)")
     Index(None, t.c.title, postgresql_include=["body"], postgresql_using="gin",
           mysql_length={"title": 10})
@@ -563,6 +564,7 @@ def test_unmodelled_options_are_named_in_words_by_the_schemas_names() -> None:
     for dialect, expected in [
             ("postgresql", {("index", "docs", "ix_docs_title"): ("INCLUDE columns", "USING gin"),
                             ("index", "docs", "uq_docs_body"): ("INCLUDE columns",),
+                            ("index", "docs", "uq_docs_title"): ("NULLS NOT DISTINCT",),
                             ("table", "docs", ""): ("PARTITION BY",),
                             ("column", "docs", "id"): ("identity options (START)",)}),
             ("mysql", {("index", "docs", "ix_docs_title"): ("prefix lengths",),
@@ -575,3 +577,8 @@ def test_unmodelled_options_are_named_in_words_by_the_schemas_names() -> None:
         names = {("index", t.name, i.name or "") for t in schema.tables
                  for i in (*t.indexes, *t.uniques)}
         assert {k for k in found if k[0] == "index"} <= names  # as the ops name them
+    unnamed = MetaData()  # no naming convention: an unnamed constraint is told by its columns
+    Table("u", unnamed, Column("a", Integer), Column("b", Integer),
+          UniqueConstraint("a", postgresql_include=["b"]), UniqueConstraint("b"))
+    assert unmodelled_options(unnamed, "postgresql") == {
+        ("index", "u", "(a)"): ("INCLUDE columns",)}
