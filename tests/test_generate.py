@@ -217,7 +217,8 @@ LOST_OPTIONS = {
 def test_what_the_models_declare_and_autodiff_leaves_out_is_warned_of(
         empty_db: Database, tmp_path: Path) -> None:
     """A table of another schema is neither created in the default one nor is a table of
-    its bare name dropped; an index option a script would lose is named."""
+    its bare name dropped, nor is a foreign key into it pointed at that table; an option
+    a script would lose is named."""
     project(tmp_path, empty_db)
     write(tmp_path / "migrations", "0001-by-hand.sql",
           "CREATE TABLE events (id INTEGER PRIMARY KEY, note VARCHAR(20));\n")
@@ -260,8 +261,8 @@ def test_what_the_models_declare_and_autodiff_leaves_out_is_warned_of(
 
 def test_declared_ignores_bare_names_only_where_the_default_schema_has_none() -> None:
     from autodiff.declared import Declared
-    from autodiff.model import Column, Index, Schema, Table
-    from autodiff.ops import AddColumn, CreateIndex
+    from autodiff.model import Column, Index, Schema, Table, Unique
+    from autodiff.ops import AddColumn, AddUnique, CreateIndex, CreateTable, RebuildTable
 
     own = Schema("postgresql", tables=(Table("events", (Column("id", "integer"),)),))
     declared = Declared(own, other_schemas=("audit.events", "audit.log[1]"),
@@ -278,9 +279,6 @@ def test_declared_ignores_bare_names_only_where_the_default_schema_has_none() ->
         "autodiff): edit the script before you apply it"]
     assert len(declared.warnings((), ignore=("audit.*",))) == 0
     # Each kind of op that creates a table or a unique constraint, named in words.
-    from autodiff.model import Unique
-    from autodiff.ops import AddUnique, CreateTable, RebuildTable
-
     t = Table("t", (Column("id", "integer"),), uniques=(Unique(None, ("id",)),))
     lost = {("table", "t", ""): ("AUTOINCREMENT",), ("index", "t", "(id)"): ("INCLUDE columns",)}
     told = Declared(own, unmodelled=lost).warnings(
