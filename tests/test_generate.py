@@ -259,6 +259,27 @@ def test_what_the_models_declare_and_autodiff_leaves_out_is_warned_of(
         "table audit.events is left out", "foreign key docs (event_id) -> audit.events is left out"]
 
 
+def test_a_sqlite_rebuild_says_what_it_drops_from_the_database_s_table(tmp_path: Path) -> None:
+    """AUTOINCREMENT is not modelled: a rebuild creates the table without it, so generate
+    names it from the table as the database has it."""
+    db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
+    project(tmp_path, db)
+    write(tmp_path / "migrations", "0001-by-hand.sql",
+          "CREATE TABLE students (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+          "first_name VARCHAR(50) NOT NULL);\n")
+    cli(tmp_path, "upgrade")
+    student_models(tmp_path)  # first_name String(50): nothing to rebuild
+    assert "warning" not in run_cli("generate", "-m", "same", "--no-input",
+                                    cwd=tmp_path).stderr
+    (tmp_path / "models.py").write_text((tmp_path / "models.py").read_text().replace(
+        "String(50)", "String(80)"))
+    result = run_cli("generate", "-m", "wider", "--no-input", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "rebuild table students" in result.stdout
+    assert f"warning: table students is rebuilt without its AUTOINCREMENT, which {db.display} " \
+        "has (not modelled by autodiff)" in result.stderr
+
+
 def test_declared_ignores_bare_names_only_where_the_default_schema_has_none() -> None:
     from autodiff.declared import Declared
     from autodiff.model import Column, Index, Schema, Table, Unique

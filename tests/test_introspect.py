@@ -14,7 +14,12 @@ from hypothesis import HealthCheck, given, note, settings
 from autodiff.database import VERSION_TABLE, Database
 from autodiff.dialects import dialect_for
 from autodiff.introspect import INTROSPECTORS, introspect
-from autodiff.introspect.sqlite_ddl import parse_create_index, parse_create_table, view_query
+from autodiff.introspect.sqlite_ddl import (
+    parse_create_index,
+    parse_create_table,
+    table_keywords,
+    view_query,
+)
 from autodiff.model import (
     Check,
     Column,
@@ -532,3 +537,16 @@ def test_reading_some_tables_reads_them_whole(features: Schema, empty_db: Databa
         features.views, features.triggers, features.enums, features.sequences)
     assert introspect(empty_db, tables=set()).tables == (
         () if empty_db.dialect == "postgresql" else features.tables)
+
+
+@pytest.mark.parametrize(("sql", "keywords"), [
+    ("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, note TEXT DEFAULT 'strict') "
+     "STRICT, WITHOUT ROWID", ("AUTOINCREMENT", "STRICT", "WITHOUT ROWID")),
+    ('CREATE TABLE "strict" (x TEXT DEFAULT \'AUTOINCREMENT\', "autoincrement" INT)', ()),
+    ("create table t (id integer primary key autoincrement)", ("AUTOINCREMENT",)),
+    ("CREATE TABLE t (a INT, b INT, PRIMARY KEY (a, b)) WITHOUT ROWID", ("WITHOUT ROWID",)),
+    ("CREATE TABLE t (x ANY) -- STRICT\n", ()),
+])
+def test_sqlite_table_keywords_the_model_does_not_hold(sql: str,
+                                                        keywords: tuple[str, ...]) -> None:
+    assert table_keywords(sql) == keywords

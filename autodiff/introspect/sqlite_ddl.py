@@ -122,6 +122,18 @@ def parse_create_table(sql: str) -> ParsedTable:
     return parsed
 
 
+def table_keywords(sql: str) -> tuple[str, ...]:
+    """What a CREATE TABLE says that the schema model does not hold: ``AUTOINCREMENT``
+    (on its INTEGER PRIMARY KEY), ``STRICT`` and ``WITHOUT ROWID`` (after its body)."""
+    tokens = tokenize(sql)
+    start, end = _body(tokens)
+    found = ["AUTOINCREMENT"] if any(t.upper == "AUTOINCREMENT"
+                                     for t in tokens[start + 1:end]) else []
+    after = {t.upper for t in tokens[end + 1:]}
+    found += [word for word in ("STRICT", "WITHOUT") if word in after]
+    return tuple("WITHOUT ROWID" if word == "WITHOUT" else word for word in found)
+
+
 def _table_constraint(sql: str, item: list[Token], parsed: ParsedTable) -> None:
     name = None
     if item[0].upper == "CONSTRAINT":
