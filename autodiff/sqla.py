@@ -136,10 +136,15 @@ def rename_hints(metadata: MetaData) -> Renames:
 
 # -- what the models declare and the schema model does not hold ----------------------------
 
+#: The default schema's name, where a model may spell it out.
+_DEFAULT_SCHEMA = {"postgresql": "public", "sqlite": "main"}
+
+
 def in_default_schema(table: SATable, dialect: str) -> bool:
     """Whether ``table`` lives where autodiff reads and writes: the database's default
-    schema (``schema=None``, or PostgreSQL's ``public`` spelled out)."""
-    return table.schema is None or (dialect == "postgresql" and table.schema == "public")
+    schema (``schema=None``, or PostgreSQL's ``public`` and SQLite's ``main`` spelled
+    out)."""
+    return table.schema is None or table.schema == _DEFAULT_SCHEMA.get(dialect)
 
 
 def _info(item: Any) -> dict[str, Any]:

@@ -519,7 +519,8 @@ def test_partial_index_and_rowid_options_are_read_when_given(dialect: str) -> No
 
 
 @pytest.mark.parametrize(("dialect", "kept"), [
-    ("sqlite", {"docs"}), ("mysql", {"docs"}), ("postgresql", {"docs", "spelled_out"})])
+    ("sqlite", {"docs", "main_spelled_out"}), ("mysql", {"docs"}),
+    ("postgresql", {"docs", "spelled_out"})])
 def test_tables_of_other_schemas_are_left_out(dialect: str, kept: set[str]) -> None:
     """The introspector reads the default schema alone: a table elsewhere would be
     created there, under its bare name, by a generated script."""
@@ -530,10 +531,13 @@ def test_tables_of_other_schemas_are_left_out(dialect: str, kept: set[str]) -> N
           Column("event_id", ForeignKey("audit.events.id")), Column("own", ForeignKey("docs.id")))
     Table("events", metadata, Column("id", Integer, primary_key=True), schema="audit")
     Table("spelled_out", metadata, Column("id", Integer, primary_key=True), schema="public")
+    Table("main_spelled_out", metadata, Column("id", Integer, primary_key=True),
+          schema="main")
     schema = schema_from_metadata(metadata, dialect)
     assert {t.name for t in schema.tables} == kept
     assert {t.fullname for t in other_schema_tables(metadata, dialect)} == (
-        {"audit.events", "public.spelled_out"} - {f"public.{n}" for n in kept})
+        {"audit.events", "public.spelled_out", "main.main_spelled_out"}
+        - {f"public.{n}" for n in kept} - {f"main.{n}" for n in kept})
     docs = schema.table("docs")
     assert docs is not None and [fk.ref_table for fk in docs.foreign_keys] == ["docs"]
     assert [c.column_keys for c in other_schema_references(metadata, dialect)] == [
