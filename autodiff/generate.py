@@ -193,7 +193,7 @@ def sqlite_rebuild_losses(db: Database, planned: tuple[ops.Op, ...],
                if isinstance(op, ops.RebuildTable)}
     if db.dialect != "sqlite" or not rebuilt or not dialect_for(db).database_exists(db):
         return []
-    told = set(declared.unmodelled) if declared is not None else set()
+    told = declared.unmodelled if declared is not None else {}
     d = dialect_for(db)
     conn = d.connect(db)
     try:
@@ -202,11 +202,13 @@ def sqlite_rebuild_losses(db: Database, planned: tuple[ops.Op, ...],
         conn.close()
     found = []
     for name, sql in rows:
-        if name in rebuilt and ("table", rebuilt[name], "") not in told:
+        if name in rebuilt:
             try:
-                lost = table_keywords(sql or "")
+                has = table_keywords(sql or "")
             except (ValueError, StopIteration):
                 continue  # SQL the tokenizer cannot follow: nothing to say of it
+            # The same words as sqla_unmodelled's: what the models declare is told there.
+            lost = [k for k in has if k not in told.get(("table", rebuilt[name], ""), ())]
             if lost:
                 found.append(f"table {name} is rebuilt without its {' and '.join(lost)}, "
                              f"which {db.display} has (not modelled by autodiff): edit the "

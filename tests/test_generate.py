@@ -278,6 +278,18 @@ def test_a_sqlite_rebuild_says_what_it_drops_from_the_database_s_table(tmp_path:
     assert "rebuild table students" in result.stdout
     assert f"warning: table students is rebuilt without its AUTOINCREMENT, which {db.display} " \
         "has (not modelled by autodiff)" in result.stderr
+    # What the models declare is told from the models, not a second time.
+    from autodiff.declared import Declared
+    from autodiff.generate import sqlite_rebuild_losses
+    from autodiff.model import Schema, Table
+    from autodiff.ops import RebuildTable
+
+    rebuild = (RebuildTable(Table("students"), Table("students"), (), ()),)
+    said = {("table", "students", ""): ("AUTOINCREMENT",)}
+    assert sqlite_rebuild_losses(db, rebuild, Declared(Schema("sqlite"), unmodelled=said)) == []
+    other = {("table", "students", ""): ("STRICT",)}
+    assert len(sqlite_rebuild_losses(db, rebuild, Declared(Schema("sqlite"), unmodelled=other))) \
+        == 1
 
 
 def test_declared_ignores_bare_names_only_where_the_default_schema_has_none() -> None:
