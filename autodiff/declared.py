@@ -48,17 +48,23 @@ class Declared:
         bare = {name.rpartition(".")[2] for name in self.other_schemas}
         return tuple(glob.escape(name) for name in sorted(bare - own))
 
+    def left_out(self, ignore: tuple[str, ...]
+                 ) -> tuple[list[str], list[tuple[str, str]]]:
+        """The tables of other schemas and the foreign keys into them, less those whose
+        qualified table ``ignore`` matches (``audit.*``): known to be left out."""
+        return ([name for name in self.other_schemas if not _matches(name, ignore)],
+                [ref for ref in self.references_out if not _matches(ref[1], ignore)])
+
     def warnings(self, planned: tuple[ops.Op, ...], ignore: tuple[str, ...] = ()) -> list[str]:
         """What the user must know of ``planned``, and of the models, that the script
-        cannot say. A table of another schema that ``ignore`` matches by its qualified
-        name (``audit.*``) is known to be left out: not told again."""
+        cannot say (what :meth:`left_out` gives, and unmodelled options)."""
+        tables, references = self.left_out(ignore)
         found = [f"table {name} is left out: autodiff manages the database's default "
                  "schema only; write its migrations by hand (generate --empty), or add "
-                 "it to [tool.autodiff] ignore" for name in self.other_schemas
-                 if not _matches(name, ignore)]
+                 "it to [tool.autodiff] ignore" for name in tables]
         found += [f"foreign key {source} -> {target} is left out: autodiff manages the "
                   "database's default schema only; write it by hand"
-                  for source, target in self.references_out if not _matches(target, ignore)]
+                  for source, target in references]
         for key, what in _created(planned):
             lost = self.unmodelled.get(key)
             if lost:

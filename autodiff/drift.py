@@ -251,13 +251,10 @@ def _desired(req: CheckRequest) -> Declared:
 
 def _other_schemas(desired: Declared, ignore: tuple[str, ...]) -> list[str]:
     """What check leaves out of the models as generate does, unless ``ignore`` says so."""
-    def known(name: str) -> bool:
-        return any(fnmatch.fnmatchcase(name, p) for p in ignore)
-
-    return [f"table {name} of the models: another schema, not compared"
-            for name in desired.other_schemas if not known(name)] + [
+    tables, references = desired.left_out(ignore)
+    return [f"table {name} of the models: another schema, not compared" for name in tables] + [
         f"foreign key {source} -> {target} of the models: another schema, not compared"
-        for source, target in desired.references_out if not known(target)]
+        for source, target in references]
 
 
 def _models(req: CheckRequest, scripts: list[Script], desired: Declared) -> list[Finding]:

@@ -53,17 +53,15 @@ def server_flavor(db: Database, conn: Any = None) -> Flavor:
     return Flavor(rows[0][0], rows[0][1], {r[2]: r[3] for r in rows})
 
 
-def server_version(db: Database) -> str:
-    """The version string of ``db``'s server, as :class:`Flavor` holds it; ``db`` itself
-    need not exist."""
+def server_wide_flavor(db: Database) -> Flavor:
+    """:func:`server_flavor` over a connection to ``db``'s server, which ``db`` itself
+    need not exist for: the version is the server's (on MySQL, the collation then is the
+    server's default, not a database's)."""
     from autodiff.dialects import dialect_for
 
-    d = dialect_for(db)
-    conn = d.server_connection(db)
+    conn = dialect_for(db).server_connection(db)
     try:
-        sql = "SELECT current_setting('server_version')" if db.dialect == "postgresql" \
-            else "SELECT VERSION()"
-        return str(d.query(conn, sql)[0][0])
+        return server_flavor(db, conn)
     finally:
         conn.close()
 

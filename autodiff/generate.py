@@ -146,22 +146,17 @@ def _generate(req: Request, scripts: list[Script], declared: Declared,
 def target_flavor(db: Database) -> Flavor:
     """What compiling the models needs to know of the server the head is replayed on."""
     from autodiff.dialects import dialect_for
-    from autodiff.flavor import Flavor, server_flavor
+    from autodiff.flavor import Flavor, server_flavor, server_wide_flavor
     from autodiff.head import scratch_database
 
     if db.dialect == "sqlite":
         return Flavor()
-    dialect = dialect_for(db)
     replayed_on = db.scratch_server or db  # the models are compared with what that server says
     if db.dialect == "postgresql":
         # Only the server's version counts here, the same from any database: one
         # connection to the server, whether or not db exists yet.
-        conn = dialect.server_connection(replayed_on)
-        try:
-            return server_flavor(replayed_on, conn)
-        finally:
-            conn.close()
-    if db.scratch_server is None and dialect.database_exists(db):
+        return server_wide_flavor(replayed_on)
+    if db.scratch_server is None and dialect_for(db).database_exists(db):
         return server_flavor(db)
     # Not created yet (upgrade will create it as scratch databases are created), or the
     # head is replayed elsewhere: a scratch database like it, where the head will be.
@@ -191,10 +186,12 @@ def sqlite_rebuild_losses(db: Database, planned: tuple[ops.Op, ...],
 
     rebuilt = {op.current.name: op.desired.name for op in planned
                if isinstance(op, ops.RebuildTable)}
-    if db.dialect != "sqlite" or not rebuilt or not dialect_for(db).database_exists(db):
+    if db.dialect != "sqlite" or not rebuilt:
+        return []
+    d = dialect_for(db)
+    if not d.database_exists(db):
         return []
     told = declared.unmodelled if declared is not None else {}
-    d = dialect_for(db)
     conn = d.connect(db)
     try:
         rows = d.query(conn, "SELECT name, sql FROM sqlite_schema WHERE type = 'table'")
@@ -229,12 +226,12 @@ def dev_server_warnings(db: Database, flavor: Flavor) -> list[str]:
     differ (a default, a type, a generated column). Nothing when ``db``'s server cannot be
     reached: the drift check names that."""
     from autodiff.errors import ConnectionFailed
-    from autodiff.flavor import release, server_version
+    from autodiff.flavor import release, server_wide_flavor
 
     if db.scratch_server is None or not flavor.version:
         return []
     try:
-        own = release(db.dialect, server_version(db))
+        own = release(db.dialect, server_wide_flavor(db).version or "")
     except ConnectionFailed:
         return []
     dev = release(db.dialect, flavor.version)
