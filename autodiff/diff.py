@@ -126,6 +126,8 @@ def diff_table(current: Table, desired: Table, dialect: str = "") -> list[ops.Op
             out.append(ops.AlterColumn(name, was, col, _column_changes(was, col), dialect))
     if current.comment != desired.comment:
         out.append(ops.SetTableComment(name, current.comment, desired.comment))
+    if current.options != desired.options:
+        out.append(ops.SetTableOptions(name, current.options, desired.options))
     if _pk_columns(current) != _pk_columns(desired):
         out.append(ops.SetPrimaryKey(name, current.primary_key, desired.primary_key))
     out += [ops.DropColumn(name, c) for n, c in old_cols.items() if n not in new_cols]

@@ -191,6 +191,11 @@ def _table_comment(op: Any, sides: Sides) -> Found:
     return [("table", op.table, sides.differs("comment", repr(op.current), repr(op.desired)))]
 
 
+def _table_options(op: Any, sides: Sides) -> Found:
+    return [("table", op.table, sides.differs(
+        "options", ", ".join(op.current) or "none", ", ".join(op.desired) or "none"))]
+
+
 _DESCRIBERS: dict[type, Callable[..., Found]] = {
     ops.CreateTable: _table,
     ops.DropTable: _table,
@@ -214,6 +219,7 @@ _DESCRIBERS: dict[type, Callable[..., Found]] = {
     ops.DropEnum: _named("enum", "enum"),
     ops.AddEnumValues: _enum_values,
     ops.SetTableComment: _table_comment,
+    ops.SetTableOptions: _table_options,
     ops.CreateSequence: _named("sequence", "sequence"),
     ops.DropSequence: _named("sequence", "sequence"),
     ops.AlterSequence: lambda op, sides: [("sequence", op.current.name, sides.differs(*change))

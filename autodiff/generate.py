@@ -102,7 +102,6 @@ def generate(req: Request) -> Generated:
         result = _generate(replace(req, ignore=req.ignore + declared.ignored), scripts,
                            declared, head, drifted)
         result.warnings += declared.warnings(result.ops, req.ignore)
-        result.warnings += sqlite_rebuild_losses(req.db, result.ops, declared)
         return result
 
 
@@ -174,43 +173,6 @@ def _head(req: Request, scripts: list[Script]) -> Iterator[PreparedHead]:
     req.say(replaying_message(req.db, scripts, req.use_cache))
     with prepared_head(req.db, scripts, req.use_cache) as head:
         yield head
-
-
-def sqlite_rebuild_losses(db: Database, planned: tuple[ops.Op, ...],
-                          declared: Declared | None = None) -> list[str]:
-    """What a SQLite rebuild in ``planned`` drops from the table as ``db`` has it: the
-    rebuild creates the table from the schema model, which holds no AUTOINCREMENT,
-    STRICT or WITHOUT ROWID. Those the models declare are told by ``declared``."""
-    from autodiff.dialects import dialect_for
-    from autodiff.introspect.sqlite_ddl import table_keywords
-
-    rebuilt = {op.current.name: op.desired.name for op in planned
-               if isinstance(op, ops.RebuildTable)}
-    if db.dialect != "sqlite" or not rebuilt:
-        return []
-    d = dialect_for(db)
-    if not d.database_exists(db):
-        return []
-    told = declared.unmodelled if declared is not None else {}
-    conn = d.connect(db)
-    try:
-        rows = d.query(conn, "SELECT name, sql FROM sqlite_schema WHERE type = 'table'")
-    finally:
-        conn.close()
-    found = []
-    for name, sql in rows:
-        if name in rebuilt:
-            try:
-                has = table_keywords(sql or "")
-            except (ValueError, StopIteration):
-                continue  # SQL the tokenizer cannot follow: nothing to say of it
-            # The same words as sqla_unmodelled's: what the models declare is told there.
-            lost = [k for k in has if k not in told.get(("table", rebuilt[name], ""), ())]
-            if lost:
-                found.append(f"table {name} is rebuilt without its {' and '.join(lost)}, "
-                             f"which {db.display} has (not modelled by autodiff): edit the "
-                             "script's CREATE TABLE before you apply it")
-    return found
 
 
 def _what_the_database_says(req: Request, scripts: list[Script],

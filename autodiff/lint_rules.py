@@ -281,9 +281,17 @@ def find_rebuilds(lt: Linter, trees: list[exp.Expr | None]) -> list[Rebuild]:
             continue
         insert = next((k for k in range(i + 1, rename) if isinstance(trees[k], exp.Insert)
                        and lt.name(trees[k].find(exp.Table)) == temp), None)  # type: ignore
-        kept = (i, drop, rename) if insert is None else (i, insert, drop, rename)
+        kept: tuple[int, ...] = (i, drop, rename) if insert is None else (i, insert, drop, rename)
+        kept += tuple(k for k in range(i + 1, rename) if _counts(lt, trees[k]))
         found.append(Rebuild(table, tuple(sorted(kept)), insert))
     return found
+
+
+def _counts(lt: Linter, tree: exp.Expr | None) -> bool:
+    """A statement keeping AUTOINCREMENT's counter in sqlite_sequence, SQLite's own table
+    (https://www.sqlite.org/autoinc.html): the rebuild's bookkeeping, not a data change."""
+    return lt.dialect == "sqlite" and isinstance(tree, exp.Delete | exp.Insert) and \
+        lt.name(tree.find(exp.Table)).lower() == "sqlite_sequence"
 
 
 def _renames(lt: Linter, tree: exp.Expr | None, temp: str) -> bool:

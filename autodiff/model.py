@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 DIALECTS = ("sqlite", "postgresql", "mysql")
+#: The table options :attr:`Table.options` may hold (SQLite's).
+TABLE_OPTIONS = ("AUTOINCREMENT", "STRICT", "WITHOUT ROWID")
 
 
 def _sorted(items: tuple[Any, ...], key: Any) -> tuple[Any, ...]:
@@ -130,7 +132,13 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """A table and everything that belongs to it."""
+    """A table and everything that belongs to it.
+
+    ``options`` are SQLite's table options, sorted: ``"AUTOINCREMENT"`` (its rowid alias
+    never reuses a number, https://www.sqlite.org/autoinc.html), ``"STRICT"`` and
+    ``"WITHOUT ROWID"``. Empty on PostgreSQL and MySQL, whose table options are not
+    modelled.
+    """
 
     name: str
     columns: tuple[Column, ...] = ()
@@ -140,8 +148,14 @@ class Table:
     foreign_keys: tuple[ForeignKey, ...] = ()
     checks: tuple[Check, ...] = ()
     comment: str | None = None
+    options: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.options:
+            unknown = set(self.options) - set(TABLE_OPTIONS)
+            if unknown:
+                raise ValueError(f"table {self.name}: unknown option(s) {sorted(unknown)}")
+            _set(self, "options", tuple(sorted(set(self.options))))
         _set(self, "uniques", _sorted(self.uniques, lambda u: (u.name or "", u.columns)))
         _set(self, "indexes", _sorted(self.indexes, lambda i: i.name))
         _set(self, "foreign_keys", _sorted(

@@ -352,6 +352,26 @@ class SetTableComment(TableOp):
 
 
 @dataclass(frozen=True, slots=True)
+class SetTableOptions(TableOp):
+    """Change a table's options (SQLite's AUTOINCREMENT, STRICT, WITHOUT ROWID): on SQLite
+    only a rebuild can, so plan() makes it part of one."""
+
+    current: tuple[str, ...]
+    desired: tuple[str, ...]
+
+    def reverse(self) -> Op:
+        return SetTableOptions(self.table, self.desired, self.current)
+
+    def describe(self) -> str:
+        return (f"set the options of table {self.table}: {_options(self.current)} -> "
+                f"{_options(self.desired)}")
+
+
+def _options(options: tuple[str, ...]) -> str:
+    return ", ".join(options) or "none"
+
+
+@dataclass(frozen=True, slots=True)
 class CreateView(Op):
     view: View
 

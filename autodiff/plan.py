@@ -44,7 +44,7 @@ _PHASES: dict[type[ops.Op], float] = {
     ops.CreateSequence: 5, ops.AlterSequence: 5,
     ops.CreateTable: 6,
     ops.AddColumn: 7, ops.SetPrimaryKey: 8, ops.AlterColumn: 9, ops.RebuildTable: 9,
-    ops.SetTableComment: 9,
+    ops.SetTableComment: 9, ops.SetTableOptions: 9,
     ops.DropColumn: 10,
     ops.DropEnum: 12, ops.DropSequence: 12,
     ops.AddUnique: 13, ops.CreateIndex: 13, ops.AddCheck: 13,

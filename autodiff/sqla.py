@@ -15,6 +15,7 @@ from sqlalchemy import (
     ARRAY,
     CheckConstraint,
     ForeignKeyConstraint,
+    Integer,
     MetaData,
     Sequence,
     TypeDecorator,
@@ -261,7 +262,26 @@ class Target:
         pk_name = self.name(table.primary_key) if self.dialect == "postgresql" else None
         pk = PrimaryKey(pk_cols, pk_name) if pk_cols else None
         return Table(table.name, columns, pk, tuple(uniques), tuple(indexes), tuple(fks),
-                     tuple(checks), table.comment if self.dialect != "sqlite" else None)
+                     tuple(checks), table.comment if self.dialect != "sqlite" else None,
+                     self.table_options(table, columns) if self.dialect == "sqlite" else ())
+
+    def table_options(self, table: SATable, columns: tuple[Column, ...]) -> tuple[str, ...]:
+        """SQLite's AUTOINCREMENT, STRICT and WITHOUT ROWID, where DDL renders them."""
+        found = []
+        key = list(table.primary_key.columns)
+        # SQLAlchemy's rule for PRIMARY KEY AUTOINCREMENT (SQLiteDDLCompiler).
+        if _dialect_option(table, "sqlite", "autoincrement") and len(key) == 1 \
+                and issubclass(key[0].type._type_affinity or type(None), Integer) \
+                and not key[0].foreign_keys:
+            if not next(c for c in columns if c.name == key[0].name).autoincrement:
+                raise ValueError("sqlite_autoincrement needs an INTEGER PRIMARY KEY in a rowid "
+                                 "table (https://www.sqlite.org/autoinc.html)")
+            found.append("AUTOINCREMENT")
+        if _dialect_option(table, "sqlite", "strict"):
+            found.append("STRICT")
+        if _dialect_option(table, "sqlite", "with_rowid") is False:
+            found.append("WITHOUT ROWID")
+        return tuple(found)
 
     def column(self, table: SATable, col: SAColumn[Any], raw_type: str,
                types: dict[str, str], pk_cols: tuple[str, ...],
@@ -403,10 +423,11 @@ def _default_key(arg: Any) -> tuple[Any, ...] | None:
 
 def _dialect_option(obj: Any, dialect: str, name: str) -> Any:
     """``obj.dialect_options[dialect][name]``, or None where the model gives no option
-    for ``dialect``: asking builds that dialect's defaults for the object (2,000 indexes
-    of 1,000 models: a tenth of the first schema_from_metadata)."""
+    for ``dialect`` (asking builds that dialect's defaults for the object: 2,000 indexes
+    of 1,000 models, a tenth of the first schema_from_metadata) or SQLAlchemy has no
+    such option."""
     options = obj.dialect_options
-    return options[dialect][name] if dialect in options else None
+    return options[dialect].get(name) if dialect in options else None
 
 
 def _fulltext(ix: SAIndex) -> bool:

@@ -36,7 +36,6 @@ _OPTIONS: dict[str, dict[str, dict[str, str]]] = {
                        "using": "an access method (USING)"},
         "mysql": {"auto_increment": "a first AUTO_INCREMENT value",
                   "partition_by": "PARTITION BY", "row_format": "a ROW_FORMAT"},
-        "sqlite": {"autoincrement": "AUTOINCREMENT", "strict": "STRICT"},
     },
 }
 #: Identity() arguments beyond ALWAYS, which the model does not hold (PostgreSQL).
@@ -100,8 +99,6 @@ class _Names:
 def _table_options(table: SATable, dialect: str) -> tuple[str, ...]:
     lost = list(_options(table, dialect, "table"))
     given = _given(table, dialect)
-    if dialect == "sqlite" and any(g.get("with_rowid") is False for g in given):
-        lost.append("WITHOUT ROWID")
     engine = next((g.get("engine") for g in given if g.get("engine")), None)
     if dialect == "mysql" and engine and str(engine).lower() != "innodb":
         lost.append(f"ENGINE={engine}")

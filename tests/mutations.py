@@ -55,11 +55,14 @@ from tests.strategies import (
     _Names,
     _table,
     _type_specs,
+    _undrafted,
     deferral,
+    fitting_options,
     fold,
     orders,
     schemas,
     sequence,
+    table_options,
 )
 
 # Lossless type changes, both ways (normalized spellings).
@@ -129,8 +132,9 @@ def schema_pairs(draw: Any, dialect: str) -> tuple[Schema, Schema, Renames]:
     sequences = a.sequences
     if dialect == "postgresql" and draw(st.integers(0, 2)) == 0:
         sequences = _change_sequences(draw, work, a.sequences)
-    b = Schema(dialect, tables=tuple(t.table for t in work.tabs), enums=enums,
-               sequences=sequences)
+    # Options the mutations left the table unable to have (a STRICT table's new type).
+    b = Schema(dialect, tables=tuple(replace(t.table, options=fitting_options(
+        t.table, t.table.options)) for t in work.tabs), enums=enums, sequences=sequences)
     return a, b, _renames(work)
 
 
@@ -199,7 +203,8 @@ def _spec(work: _Work, column: Column) -> TypeSpec | None:
 def _draft(work: _Work, table: Table) -> _Draft:
     d = _Draft(table.name, list(table.columns), pk=table.primary_key,
                uniques=list(table.uniques), indexes=list(table.indexes),
-               fks=list(table.foreign_keys), checks=list(table.checks), comment=table.comment)
+               fks=list(table.foreign_keys), checks=list(table.checks), comment=table.comment,
+               options=table.options)
     fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
     for col in table.columns:
         spec = _spec(work, col) or TypeSpec(col.type, st.none(), keyable=False)
@@ -210,8 +215,7 @@ def _draft(work: _Work, table: Table) -> _Draft:
 
 
 def _undraft(d: _Draft) -> Table:
-    return Table(d.name, tuple(d.columns), d.pk, tuple(d.uniques), tuple(d.indexes),
-                 tuple(d.fks), tuple(d.checks), d.comment)
+    return _undrafted(d)
 
 
 def _set_table(work: _Work, tab: _Tab, table: Table) -> None:
@@ -407,6 +411,12 @@ def alter_comment(draw: Any, work: _Work) -> None:
     _alter(work, tab, col.name, comment=_comment(draw, work.dialect))
 
 
+def alter_table_options(draw: Any, work: _Work) -> None:
+    if work.dialect == "sqlite":
+        tab = draw(st.sampled_from(work.tabs))
+        _set_table(work, tab, replace(tab.table, options=table_options(draw, tab.table)))
+
+
 def alter_table_comment(draw: Any, work: _Work) -> None:
     tab = draw(st.sampled_from(work.tabs))
     _set_table(work, tab, replace(tab.table, comment=_comment(draw, work.dialect)))
@@ -581,7 +591,8 @@ def _renamed_column(work: _Work, t: Table, old: str, new: str) -> Table:
 
 MUTATIONS: list[Callable[[Any, _Work], None]] = [
     add_column, drop_column, alter_type, widen_key, rename_unique, alter_nullable,
-    alter_default, alter_on_update, alter_comment, alter_table_comment, alter_collation,
+    alter_default, alter_on_update, alter_comment, alter_table_comment, alter_table_options,
+    alter_collation,
     add_index_or_unique, alter_index_order, alter_deferral, add_check, add_foreign_key,
     drop_constraint, add_table, drop_table, rename_table, rename_column,
 ]

@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 from autodiff.database import VERSION_TABLE
 from autodiff.dialects import dialect_for
 from autodiff.model import (
+    TABLE_OPTIONS,
     Check,
     Column,
     Computed,
@@ -188,6 +189,7 @@ class _Draft:
     fks: list[ForeignKey] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     comment: str | None = None
+    options: tuple[str, ...] = ()
 
 
 class _Names:
@@ -267,7 +269,38 @@ def _table(draw: Any, dialect: str, names: _Names, enums: list[Enum]) -> _Draft:
     _computed(draw, dialect, names, t)
     _checks(draw, dialect, names, t)
     t.comment = _comment(draw, dialect)
+    if dialect == "sqlite":
+        t.options = table_options(draw, _undrafted(t))
     return t
+
+
+#: The types a STRICT table's columns may have, normalized.
+#: https://www.sqlite.org/stricttables.html
+_STRICT_TYPES = {"int", "integer", "real", "text", "blob", "any"}
+
+
+def table_options(draw: Any, table: Table) -> tuple[str, ...]:
+    """SQLite table options that ``table`` can have, drawn."""
+    return fitting_options(table, tuple(draw(st.lists(st.sampled_from(TABLE_OPTIONS),
+                                                      max_size=2, unique=True))))
+
+
+def fitting_options(table: Table, options: tuple[str, ...]) -> tuple[str, ...]:
+    """``options`` less those SQLite refuses on ``table``: AUTOINCREMENT needs the rowid
+    alias, WITHOUT ROWID a primary key and no rowid alias, STRICT its types."""
+    numbered = any(c.autoincrement for c in table.columns)
+    keep = {"AUTOINCREMENT": numbered,
+            "WITHOUT ROWID": table.primary_key is not None and not numbered,
+            "STRICT": all(c.type in _STRICT_TYPES for c in table.columns)}
+    return tuple(o for o in options if keep[o])
+
+
+def _undrafted(d: _Draft) -> Table:
+    """The draft as a Table, less the options it can no longer have (a STRICT table
+    given a foreign key's column of another type)."""
+    t = Table(d.name, tuple(d.columns), d.pk, tuple(d.uniques), tuple(d.indexes),
+              tuple(d.fks), tuple(d.checks), d.comment)
+    return replace(t, options=fitting_options(t, d.options))
 
 
 def _integers(t: _Draft) -> list[str]:
@@ -418,6 +451,5 @@ def schemas(draw: Any, dialect: str) -> Schema:
     for draft in drafts:
         for _ in range(draw(st.integers(0, 2))):
             _foreign_key(draw, dialect, names, draft, drafts)
-    return Schema(dialect, enums=tuple(enums), sequences=tuple(sequences), tables=tuple(
-        Table(d.name, tuple(d.columns), d.pk, tuple(d.uniques), tuple(d.indexes),
-              tuple(d.fks), tuple(d.checks), d.comment) for d in drafts))
+    return Schema(dialect, enums=tuple(enums), sequences=tuple(sequences),
+                  tables=tuple(_undrafted(d) for d in drafts))

@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import rows, run_cli, student_models, write
+from helpers import execute, rows, run_cli, student_models, write
 
 import autodiff
 from autodiff import api
@@ -207,7 +207,7 @@ class Doc(Base):
 
 #: What each dialect's generate says of LEFT_OUT_MODELS' options.
 LOST_OPTIONS = {
-    "sqlite": ["table docs is created without its AUTOINCREMENT"],
+    "sqlite": [],  # its AUTOINCREMENT is modelled (Table.options)
     "postgresql": ["index ix_docs_body on docs is created without its USING hash",
                    "index ix_docs_title on docs is created without its INCLUDE columns"],
     "mysql": ["index ix_docs_title on docs is created without its prefix lengths"],
@@ -236,6 +236,8 @@ def test_what_the_models_declare_and_autodiff_leaves_out_is_warned_of(
     body = statements(sql_of(tmp_path, "0002-docs"))
     assert "events" not in " ".join(body).lower()  # no table, no foreign key
     assert [b for b in body if "CREATE TABLE" in b.upper()] and "Verified" in result.stdout
+    if empty_db.dialect == "sqlite":
+        assert '"id" integer PRIMARY KEY AUTOINCREMENT NOT NULL' in " ".join(body)
     cli(tmp_path, "upgrade")
     assert rows(empty_db, "SELECT COUNT(*) FROM events") == [(0,)]
     checked = run_cli("check", cwd=tmp_path)  # leaves it out as generate does
@@ -259,37 +261,65 @@ def test_what_the_models_declare_and_autodiff_leaves_out_is_warned_of(
         "table audit.events is left out", "foreign key docs (event_id) -> audit.events is left out"]
 
 
-def test_a_sqlite_rebuild_says_what_it_drops_from_the_database_s_table(tmp_path: Path) -> None:
-    """AUTOINCREMENT is not modelled: a rebuild creates the table without it, so generate
-    names it from the table as the database has it."""
+def test_a_sqlite_rebuild_keeps_the_table_s_options_and_its_numbering(tmp_path: Path) -> None:
+    """AUTOINCREMENT, STRICT and WITHOUT ROWID are part of the table: a rebuild keeps them,
+    and AUTOINCREMENT's high-water mark too (no number is given out twice); the models
+    saying otherwise is a change like any other."""
     db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
     project(tmp_path, db)
     write(tmp_path / "migrations", "0001-by-hand.sql",
           "CREATE TABLE students (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-          "first_name VARCHAR(50) NOT NULL);\n")
+          "first_name VARCHAR(50) NOT NULL);\n"
+          "CREATE TABLE tags (name TEXT PRIMARY KEY, n INTEGER) STRICT, WITHOUT ROWID;\n")
     cli(tmp_path, "upgrade")
-    student_models(tmp_path)  # first_name String(50): nothing to rebuild
-    assert "warning" not in run_cli("generate", "-m", "same", "--no-input",
-                                    cwd=tmp_path).stderr
-    (tmp_path / "models.py").write_text((tmp_path / "models.py").read_text().replace(
-        "String(50)", "String(80)"))
+    execute(db, "INSERT INTO students (first_name) VALUES ('a'), ('b'), ('c')",
+            "DELETE FROM students WHERE id = 3", "INSERT INTO tags VALUES ('x', 1)")
+    student_models(tmp_path, '__table_args__ = {"sqlite_autoincrement": True}\n')
+    with (tmp_path / "models.py").open("a") as f:
+        f.write(TAG_MODEL)
+    same = run_cli("generate", "-m", "same", "--no-input", cwd=tmp_path)
+    assert "No changes detected." in same.stdout, same.stdout + same.stderr
+    source = (tmp_path / "models.py").read_text()
+    (tmp_path / "models.py").write_text(source.replace("String(50)", "String(80)")
+                                        .replace("n: Mapped[int | None]", "n: Mapped[int]"))
     result = run_cli("generate", "-m", "wider", "--no-input", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "rebuild table students" in result.stdout
-    assert f"warning: table students is rebuilt without its AUTOINCREMENT, which {db.display} " \
-        "has (not modelled by autodiff)" in result.stderr
-    # What the models declare is told from the models, not a second time.
-    from autodiff.declared import Declared
-    from autodiff.generate import sqlite_rebuild_losses
-    from autodiff.model import Schema, Table
-    from autodiff.ops import RebuildTable
+    assert result.returncode == 0 and "warning" not in result.stderr, result.stderr
+    assert "rebuild table students" in result.stdout and "rebuild table tags" in result.stdout
+    assert "Verified" in result.stdout
+    cli(tmp_path, "upgrade")
+    created = dict(rows(db, "SELECT name, sql FROM sqlite_schema WHERE type = 'table'"))
+    assert "PRIMARY KEY AUTOINCREMENT" in created["students"]
+    assert created["tags"].endswith(") STRICT, WITHOUT ROWID")
+    execute(db, "INSERT INTO students (first_name) VALUES ('d')")
+    assert rows(db, "SELECT id, first_name FROM students ORDER BY id") == [
+        (1, "a"), (2, "b"), (4, "d")]  # 3 was given out before the rebuild
+    assert rows(db, "SELECT * FROM tags") == [("x", 1)]
 
-    rebuild = (RebuildTable(Table("students"), Table("students"), (), ()),)
-    said = {("table", "students", ""): ("AUTOINCREMENT",)}
-    assert sqlite_rebuild_losses(db, rebuild, Declared(Schema("sqlite"), unmodelled=said)) == []
-    other = {("table", "students", ""): ("STRICT",)}
-    assert len(sqlite_rebuild_losses(db, rebuild, Declared(Schema("sqlite"), unmodelled=other))) \
-        == 1
+    # Models without the options: a change, said in words, and the rebuild drops them.
+    (tmp_path / "models.py").write_text(
+        (tmp_path / "models.py").read_text().replace(
+            '__table_args__ = {"sqlite_autoincrement": True}\n', "")
+        .replace('{"sqlite_with_rowid": False, "sqlite_strict": True}', "{}"))
+    dropped = run_cli("generate", "-m", "plain", "--no-input", cwd=tmp_path)
+    assert dropped.returncode == 0, dropped.stderr
+    assert "set the options of table students: AUTOINCREMENT -> none" in dropped.stdout
+    assert "set the options of table tags: STRICT, WITHOUT ROWID -> none" in dropped.stdout
+    cli(tmp_path, "upgrade")
+    created = dict(rows(db, "SELECT name, sql FROM sqlite_schema WHERE type = 'table'"))
+    assert "AUTOINCREMENT" not in created["students"] and "STRICT" not in created["tags"]
+    assert rows(db, "SELECT id FROM students ORDER BY id") == [(1,), (2,), (4,)]
+    assert run_cli("check", cwd=tmp_path).returncode == 0
+
+
+TAG_MODEL = """
+from sqlalchemy import Text
+
+class Tag(Base):
+    __tablename__ = "tags"
+    __table_args__ = {"sqlite_with_rowid": False, "sqlite_strict": True}
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    n: Mapped[int | None] = mapped_column(Integer)
+"""
 
 
 def test_declared_ignores_bare_names_only_where_the_default_schema_has_none() -> None:

@@ -17,7 +17,6 @@ from autodiff.introspect import INTROSPECTORS, introspect
 from autodiff.introspect.sqlite_ddl import (
     parse_create_index,
     parse_create_table,
-    table_keywords,
     view_query,
 )
 from autodiff.model import (
@@ -504,7 +503,7 @@ def test_parse_create_table_with_tricky_names_and_comments() -> None:
     assert parsed.foreign_keys == [("fk", ("z",), "p q", False)]
     assert parsed.collations == {'x "y': "NOCASE"}
     assert parsed.generated == {"g": ('"x ""y" * 2', True)}
-    assert parsed.without_rowid
+    assert "WITHOUT ROWID" in parsed.options
 
 
 def test_parse_create_index_and_view() -> None:
@@ -547,6 +546,6 @@ def test_reading_some_tables_reads_them_whole(features: Schema, empty_db: Databa
     ("CREATE TABLE t (a INT, b INT, PRIMARY KEY (a, b)) WITHOUT ROWID", ("WITHOUT ROWID",)),
     ("CREATE TABLE t (x ANY) -- STRICT\n", ()),
 ])
-def test_sqlite_table_keywords_the_model_does_not_hold(sql: str,
-                                                        keywords: tuple[str, ...]) -> None:
-    assert table_keywords(sql) == keywords
+def test_sqlite_table_options_are_read_from_the_create_table(
+        sql: str, keywords: tuple[str, ...]) -> None:
+    assert parse_create_table(sql).options == keywords

@@ -283,6 +283,8 @@ CASES = [
          dialects=("postgresql",)),
     Case("set table comment", ops.SetTableComment, lambda s: _table(s, "note", comment="notes"),
          dialects=("postgresql", "mysql")),
+    Case("set table options", ops.SetTableOptions,
+         lambda s: _table(s, "note", options=("STRICT", "WITHOUT ROWID")), dialects=("sqlite",)),
 ]
 PAIRS = [(c, d) for c in CASES for d in c.dialects]
 
@@ -1046,6 +1048,20 @@ GOLDENS: dict[str, dict[str, list[str]]] = {
         ],
         'mysql': [
             "ALTER TABLE `note` COMMENT = 'notes'",
+        ],
+    },
+    'set table options': {
+        'sqlite': [
+            'CREATE TABLE "_autodiff_new_note" (\n'
+            '  "id" INT NOT NULL,\n'
+            '  "n" integer NOT NULL,\n'
+            '  "body" text,\n'
+            '  PRIMARY KEY ("id")\n'
+            ') STRICT, WITHOUT ROWID',
+            'INSERT INTO "_autodiff_new_note" ("id", "n", "body")\n'
+            'SELECT "id", "n", "body" FROM "note"',
+            'DROP TABLE "note"',
+            'ALTER TABLE "_autodiff_new_note" RENAME TO "note"',
         ],
     },
     'create index: DESC, mixed and unique DESC': {

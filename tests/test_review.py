@@ -85,6 +85,15 @@ CASES = [
                "ALTER TABLE n RENAME TO s",
      [("SQLite table rebuild of s: the table before is unknown: dropped or retyped columns "
        "not shown", ["table-rewrite", "drop-column"])]),
+    # AUTOINCREMENT's counter kept: the rebuild's bookkeeping, no rows deleted.
+    ("sqlite", "CREATE TABLE n (a int); INSERT INTO n (a) SELECT a FROM s; "
+               "DELETE FROM sqlite_sequence WHERE name = 'n'; INSERT INTO sqlite_sequence "
+               "(name, seq) SELECT 'n', seq FROM sqlite_sequence WHERE name = 's'; "
+               "DROP TABLE s; ALTER TABLE n RENAME TO s",
+     [("SQLite table rebuild of s: the table before is unknown: dropped or retyped columns "
+       "not shown", ["table-rewrite", "drop-column"])]),
+    ("sqlite", "DELETE FROM sqlite_sequence WHERE name = 's'",
+     [("data migration: DELETE FROM sqlite_sequence", ["delete-rows"])]),
     ("sqlite", "CREATE TABLE n (a int); DROP TABLE s; ALTER TABLE n RENAME TO s",
      [("SQLite table rebuild of s: adds a; the table before is unknown: dropped or retyped "
        "columns not shown", ["table-rewrite", "drop-table", "drop-column"])]),

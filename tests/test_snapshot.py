@@ -37,7 +37,8 @@ def test_equal_schemas_give_identical_bytes(schema: Schema, rnd: random.Random) 
 
     tables = tuple(
         Table(t.name, t.columns, t.primary_key, shuffled(t.uniques), shuffled(t.indexes),
-              shuffled(t.foreign_keys), shuffled(t.checks), t.comment)  # type: ignore[arg-type]
+              shuffled(t.foreign_keys), shuffled(t.checks), t.comment,  # type: ignore[arg-type]
+              shuffled(t.options))  # type: ignore[arg-type]
         for t in shuffled(schema.tables))  # type: ignore[attr-defined]
     same = Schema(schema.dialect, tables, schema.views, schema.triggers, schema.enums,
                   shuffled(schema.sequences))  # type: ignore[arg-type]

@@ -516,6 +516,36 @@ def test_partial_index_and_rowid_options_are_read_when_given(dialect: str) -> No
     assert "x" in wheres["ix_some"] and "0" in wheres["ix_some"]
     if dialect == "sqlite":  # WITHOUT ROWID: the INTEGER key is not the rowid alias
         assert table.columns[0].autoincrement is False
+        assert table.options == ("WITHOUT ROWID",)
+    else:
+        assert table.options == ()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_sqlite_table_options_are_read_as_create_all_renders_them(dialect: str) -> None:
+    from sqlalchemy import BigInteger, ForeignKey
+
+    metadata = MetaData()
+    Table("counted", metadata, Column("id", Integer, primary_key=True), Column("x", Integer),
+          sqlite_autoincrement=True)
+    # SQLAlchemy renders no AUTOINCREMENT on a key that is also a foreign key.
+    Table("child", metadata, Column("id", ForeignKey("counted.id"), primary_key=True),
+          sqlite_autoincrement=True)
+    Table("kinds", metadata, Column("a", Integer, primary_key=True), Column("b", Integer),
+          sqlite_strict=True, sqlite_with_rowid=False)
+    found = {t.name: t.options for t in schema_from_metadata(metadata, dialect).tables}
+    if dialect == "sqlite":
+        assert found == {"counted": ("AUTOINCREMENT",), "child": (),
+                         "kinds": ("STRICT", "WITHOUT ROWID")}
+    else:
+        assert set(found.values()) == {()}
+    wrong = MetaData()  # SQLite refuses AUTOINCREMENT on a BIGINT key: said before the proof
+    Table("w", wrong, Column("id", BigInteger, primary_key=True), sqlite_autoincrement=True)
+    if dialect == "sqlite":
+        with pytest.raises(ConfigError, match="sqlite_autoincrement needs an INTEGER PRIMARY"):
+            schema_from_metadata(wrong, dialect)
+    else:
+        assert schema_from_metadata(wrong, dialect).tables[0].options == ()
 
 
 @pytest.mark.parametrize(("dialect", "kept"), [
@@ -574,7 +604,7 @@ def test_unmodelled_options_are_named_in_words_by_the_schemas_names() -> None:
             ("mysql", {("index", "docs", "ix_docs_title"): ("prefix lengths",),
                        ("index", "docs", "ix_maria"): ("prefix lengths",),
                        ("table", "docs", ""): ("ENGINE=MyISAM",)}),
-            ("sqlite", {("table", "docs", ""): ("AUTOINCREMENT",)})]:
+            ("sqlite", {})]:  # AUTOINCREMENT is modelled: Table.options
         found = unmodelled_options(metadata, dialect)
         assert found == expected, dialect
         schema = schema_from_metadata(metadata, dialect)

@@ -117,7 +117,7 @@ def _table(name: str, rows: list[tuple[Any, ...]], pk: list[str], parsed: Parsed
            indexes: dict[str, list[tuple[Any, ...]]], sql: dict[str, str],
            foreign_keys: tuple[ForeignKey, ...]) -> Table:
     # The rowid alias: https://www.sqlite.org/lang_createtable.html#rowid
-    rowid = pk[0] if len(pk) == 1 and not parsed.without_rowid and any(
+    rowid = pk[0] if len(pk) == 1 and "WITHOUT ROWID" not in parsed.options and any(
         r[0] == pk[0] and r[1].upper() == "INTEGER" for r in rows) else None
     uniques, plain = [], []
     for index_name, parts in indexes.items():
@@ -135,6 +135,7 @@ def _table(name: str, rows: list[tuple[Any, ...]], pk: list[str], parsed: Parsed
         indexes=tuple(plain),
         foreign_keys=foreign_keys,
         checks=tuple(Check(n, normalize_expression("sqlite", e)) for n, e in parsed.checks),
+        options=parsed.options,
     )
 
 

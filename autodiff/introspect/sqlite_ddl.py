@@ -56,7 +56,8 @@ class ParsedTable:
         default_factory=list)
     collations: dict[str, str] = field(default_factory=dict)
     generated: dict[str, tuple[str, bool]] = field(default_factory=dict)
-    without_rowid: bool = False
+    #: Table.options: AUTOINCREMENT, STRICT, WITHOUT ROWID, sorted.
+    options: tuple[str, ...] = ()
 
 
 def tokenize(sql: str) -> list[Token]:
@@ -118,15 +119,13 @@ def parse_create_table(sql: str) -> ParsedTable:
             _table_constraint(sql, item, parsed)
         else:
             _column(sql, item, parsed)
-    parsed.without_rowid = any(t.upper == "WITHOUT" for t in tokens[end + 1:])
+    parsed.options = _table_options(tokens, start, end)
     return parsed
 
 
-def table_keywords(sql: str) -> tuple[str, ...]:
-    """What a CREATE TABLE says that the schema model does not hold: ``AUTOINCREMENT``
-    (on its INTEGER PRIMARY KEY), ``STRICT`` and ``WITHOUT ROWID`` (after its body)."""
-    tokens = tokenize(sql)
-    start, end = _body(tokens)
+def _table_options(tokens: list[Token], start: int, end: int) -> tuple[str, ...]:
+    """AUTOINCREMENT (on the INTEGER PRIMARY KEY, in the body between ``start`` and
+    ``end``), STRICT and WITHOUT ROWID (after the body)."""
     found = ["AUTOINCREMENT"] if any(t.upper == "AUTOINCREMENT"
                                      for t in tokens[start + 1:end]) else []
     after = {t.upper for t in tokens[end + 1:]}
@@ -226,4 +225,5 @@ def view_query(sql: str) -> str:
 
 # A cheap test run on every table: only these words make parsing its SQL worthwhile
 # (generated columns are known from the PRAGMA and parsed regardless).
-NEEDS_PARSE = re.compile(r"CHECK|CONSTRAINT|COLLATE|WITHOUT|DEFERRABLE", re.IGNORECASE)
+NEEDS_PARSE = re.compile(r"CHECK|CONSTRAINT|COLLATE|WITHOUT|DEFERRABLE|AUTOINCREMENT|STRICT",
+                         re.IGNORECASE)

@@ -49,6 +49,8 @@ class ObjectRenderer:
     COMMENTS: ClassVar[bool] = True
     #: Partial indexes (CREATE INDEX ... WHERE) exist.
     PARTIAL_INDEXES: ClassVar[bool] = True
+    #: Table.options (SQLite's AUTOINCREMENT, STRICT, WITHOUT ROWID) can be expressed.
+    TABLE_OPTIONS: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self._dialect = dialect_for(self.dialect)
@@ -73,8 +75,10 @@ class ObjectRenderer:
     # -- tables ------------------------------------------------------------------
     def table_sql(self, table: Table, foreign_keys: tuple[ForeignKey, ...]) -> str:
         """CREATE TABLE with columns, keys, checks and the given foreign keys inline."""
+        if table.options and not self.TABLE_OPTIONS:
+            self.unsupported(f"table options {', '.join(table.options)} (table {table.name})")
         items = [self.column_sql(table, c) for c in table.columns]
-        if table.primary_key is not None:
+        if table.primary_key is not None and not self.key_on_column(table):
             items.append(self.primary_key_sql(table.primary_key))
         items += [self.unique_sql(u) for u in table.uniques]
         items += [self.check_sql(c) for c in table.checks]
@@ -86,6 +90,10 @@ class ObjectRenderer:
     def table_options_sql(self, table: Table) -> str:
         """What follows the closing parenthesis of CREATE TABLE (MySQL: the comment)."""
         return ""
+
+    def key_on_column(self, table: Table) -> bool:
+        """Whether the primary key is declared on its column, not as a table constraint."""
+        return False
 
     def comments_sql(self, table: Table) -> list[str]:
         """Statements setting comments after CREATE TABLE (PostgreSQL's COMMENT ON)."""

@@ -27,6 +27,7 @@ class SQLiteRenderer(Renderer):
     #: A primary key's CONSTRAINT name is accepted but recorded nowhere.
     NAMED_PRIMARY_KEY: ClassVar[bool] = False
     COMMENTS: ClassVar[bool] = False
+    TABLE_OPTIONS: ClassVar[bool] = True
 
     def type_sql(self, table: Table, column: Column) -> str:
         """The type, INT for a sole INTEGER key that must not be the rowid alias."""
@@ -39,12 +40,31 @@ class SQLiteRenderer(Renderer):
         return column.type
 
     def identity_sql(self, table: Table, column: Column) -> str:
-        """Nothing: the rowid alias numbers itself; anything else cannot."""
+        """The rowid alias numbers itself (AUTOINCREMENT only as its column's constraint);
+        no other column can."""
         if column.autoincrement and not (column.type == "integer"
                                          and _sole_key(table) == column.name):
             self.unsupported(f"autoincrement on {table.name}.{column.name} "
                              "(only a sole INTEGER PRIMARY KEY numbers itself)")
-        return ""
+        return "PRIMARY KEY AUTOINCREMENT" if self.key_on_column(table) \
+            and column.name == _sole_key(table) else ""
+
+    def key_on_column(self, table: Table) -> bool:
+        """With AUTOINCREMENT: https://www.sqlite.org/autoinc.html allows it only after
+        the rowid alias's own PRIMARY KEY."""
+        if "AUTOINCREMENT" not in table.options:
+            return False
+        column = table.column(_sole_key(table) or "")
+        if column is None or not column.autoincrement or "WITHOUT ROWID" in table.options:
+            self.unsupported(f"AUTOINCREMENT on table {table.name}, which has no INTEGER "
+                             "PRIMARY KEY numbering its rows")
+        return True
+
+    def table_options_sql(self, table: Table) -> str:
+        """STRICT and WITHOUT ROWID, after the closing parenthesis."""
+        # https://www.sqlite.org/lang_createtable.html: table-options, comma-separated.
+        after = [o for o in table.options if o != "AUTOINCREMENT"]
+        return " " + ", ".join(after) if after else ""
 
     # -- ops ----------------------------------------------------------------------
     def add_column_sql(self, op: ops.AddColumn) -> list[str]:
@@ -66,6 +86,7 @@ class SQLiteRenderer(Renderer):
     drop_check_sql = _rebuild_only
     add_foreign_key_sql = _rebuild_only
     drop_foreign_key_sql = _rebuild_only
+    set_table_options_sql = _rebuild_only
 
     def rebuild_table_sql(self, op: ops.RebuildTable) -> list[str]:
         """The 12-step rebuild, inside the script's transaction (foreign keys off).
@@ -83,12 +104,23 @@ class SQLiteRenderer(Renderer):
         out.append(self.table_sql(replace(op.desired, name=temp), op.desired.foreign_keys))
         if op.column_map:
             out.append(self._copy_rows(op, temp))
+        if "AUTOINCREMENT" in op.current.options and "AUTOINCREMENT" in op.desired.options:
+            out += self._keep_sequence(name, temp)
         out += [f"DROP TABLE {self.quote(name)}",
                 self.alter_table(temp, f"RENAME TO {self.quote(name)}")]
         out += [self.index_sql(name, ix) for ix in op.desired.indexes]
         out += [self.view_sql(v) for v in op.views]
         out += [self.trigger_sql(t) for t in op.triggers]
         return out
+
+    def _keep_sequence(self, name: str, temp: str) -> list[str]:
+        # AUTOINCREMENT's high-water mark: the copy sets it to the largest number copied,
+        # and a number deleted above that would be given out again.
+        # https://www.sqlite.org/autoinc.html
+        return [f"DELETE FROM sqlite_sequence WHERE name = {self.literal(temp)}",
+                f"INSERT INTO sqlite_sequence (name, seq)\n"
+                f"SELECT {self.literal(temp)}, seq FROM sqlite_sequence "
+                f"WHERE name = {self.literal(name)}"]
 
     def _copy_rows(self, op: ops.RebuildTable, temp: str) -> str:
         # Columns left out (new ones) take their default; generated ones are computed.
