@@ -211,7 +211,7 @@ def drift_of(db: Database, expected: Callable[[], Schema], ignore: tuple[str, ..
     if recorded is not None:
         from autodiff.head import cache_key
 
-        key = f"{cache_key(db.dialect, recorded)}\0{ignore!r}"
+        key = f"{cache_key(db, recorded)}\0{ignore!r}"
 
     def compare(live: Schema) -> list[Finding]:
         return differences(without_ignored(expected(), ignore), without_ignored(live, ignore),

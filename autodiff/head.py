@@ -105,17 +105,26 @@ def replay(scratch: Database, scripts: list[Script],
         s.run(scripts)
 
 
-def cache_key(dialect: str, scripts: list[Script]) -> str:
-    """A key naming the replay of exactly these scripts on this dialect."""
-    h = hashlib.sha256(f"{__version__}\0{LAYOUT}\0{dialect}\n".encode())
+def replay_server(db: Database) -> str:
+    """Where ``db``'s replays and proofs run, as ``host:port`` (empty for SQLite): part of
+    their cache keys, since another server (MariaDB or MySQL, another release) may read
+    the same scripts back otherwise."""
+    url = (db.scratch_server or db).url
+    return f"{url.host}:{url.port}" if url is not None else ""
+
+
+def cache_key(like: Database, scripts: list[Script]) -> str:
+    """A key naming the replay of exactly these scripts where ``like``'s replays run."""
+    h = hashlib.sha256(
+        f"{__version__}\0{LAYOUT}\0{like.dialect}\0{replay_server(like)}\n".encode())
     for script in scripts:
         h.update(f"{script.name}\0{script.checksum}\n".encode())
     return h.hexdigest()[:32]
 
 
-def cache_file(dialect: str, scripts: list[Script]) -> Path:
-    """The cache entry holding the replay of ``scripts`` on ``dialect``."""
-    return cache_dir() / f"head-{cache_key(dialect, scripts)}.bin"
+def cache_file(like: Database, scripts: list[Script]) -> Path:
+    """The cache entry holding the replay of ``scripts`` where ``like``'s replays run."""
+    return cache_dir() / f"head-{cache_key(like, scripts)}.bin"
 
 
 #: Heads read or replayed by this process, by cache file: generate and its drift check
@@ -159,7 +168,7 @@ def prepared_head(like: Database, scripts: list[Script],
     a thread of its own while the caller goes on (importing the models, say), since it
     is the server's work. The scratch database stays until the block ends, and is
     dropped then, also on Ctrl-C and SIGTERM (the replay is cancelled first)."""
-    path = cache_file(like.dialect, scripts)
+    path = cache_file(like, scripts)
     cached = _SEEN.get(path) if use_cache else None
     if cached is None and use_cache:
         cached = _read_cache(path)

@@ -25,7 +25,15 @@ from autodiff.dialects import dialect_for
 from autodiff.diff import diff
 from autodiff.drift import without_ignored
 from autodiff.errors import AutodiffError
-from autodiff.head import LAYOUT, decode_schema, encode_schema, plain, replay, scratch_database
+from autodiff.head import (
+    LAYOUT,
+    decode_schema,
+    encode_schema,
+    plain,
+    replay,
+    replay_server,
+    scratch_database,
+)
 from autodiff.model import Schema, Table
 from autodiff.runner import session
 from autodiff.scripts import Script
@@ -90,10 +98,7 @@ def _built_and_applied(db: Database, start: Schema, name: str, text: str) -> Sch
 
 
 def _cache_file(db: Database, start: Schema, text: str) -> Path:
-    # The server the proof runs on (the dev database's, if any) is part of the key: another
-    # server (or version) may read back otherwise.
-    url = (db.scratch_server or db).url
-    server = f"{url.host}:{url.port}" if url is not None else ""
+    server = replay_server(db)  # the dev database's, if any
     h = hashlib.sha256(f"{__version__}\0{LAYOUT}\0{db.dialect}\0{server}\0".encode())
     h.update(repr(plain(start)).encode())  # repr: the same bytes in every process
     h.update(b"\0" + text.encode())

@@ -91,6 +91,21 @@ def test_a_proof_is_kept_for_the_server_it_ran_on() -> None:
                        "ALTER TABLE t ADD c integer;") == own
 
 
+def test_a_replayed_head_is_kept_for_the_server_it_ran_on(tmp_path: Path) -> None:
+    """MariaDB and MySQL (or two releases) may read the same scripts back otherwise."""
+    from autodiff.head import cache_key
+    from autodiff.scripts import discover
+
+    write(tmp_path / "m", "0001-a.sql", "CREATE TABLE a (x INTEGER);")
+    scripts = discover(tmp_path / "m")
+    db = parse_database(PG)
+    own = cache_key(db, scripts)
+    assert cache_key(with_dev_db(db, "postgresql://u@dev:5433"), scripts) != own
+    assert cache_key(with_dev_db(db, "postgresql://u@db.example:5432"), scripts) == own
+    assert cache_key(parse_database("mysql://root@127.0.0.1:3307/app"), scripts) != \
+        cache_key(parse_database("mysql://root@127.0.0.1:3306/app"), scripts)
+
+
 def test_bad_dev_db_is_one_line_and_exit_2(tmp_path: Path) -> None:
     out = run_cli("status", "--db", str(tmp_path / "app.db"), "--dev-db", "postgresql://u@h/x",
                   cwd=tmp_path)

@@ -197,13 +197,13 @@ def test_head_is_cached_by_the_bytes_of_the_scripts(tmp_path: Path,
     script = write(tmp_path / "m", "0001-a.sql", "CREATE TABLE a (x INTEGER);")
     scripts = discover(tmp_path / "m")
     first = head_schema(db, scripts)
-    key = cache_key("sqlite", scripts)
-    assert cache_file("sqlite", scripts).is_file()
-    assert key in cache_file("sqlite", scripts).name
+    key = cache_key(db, scripts)
+    assert cache_file(db, scripts).is_file()
+    assert key in cache_file(db, scripts).name
     assert head_schema(db, scripts) == first
     script.write_text("CREATE TABLE a (x INTEGER, y TEXT);")
     changed = discover(tmp_path / "m")
-    assert cache_key("sqlite", changed) != key
+    assert cache_key(db, changed) != key
     table = head_schema(db, changed).table("a")
     assert table is not None and [c.name for c in table.columns] == ["x", "y"]
 
@@ -274,11 +274,11 @@ def test_a_corrupt_cache_entry_is_replayed_again(tmp_path: Path,
     for junk in (b"", b"not marshal", encode_schema(first)[:-5],
                  marshal.dumps((head_module._MAGIC, (0, ("nodialect", [], [], [], [])))),
                  marshal.dumps(("autodiff-head-1", head_module.plain(first)))):  # old format
-        cache_file("sqlite", scripts).parent.mkdir(parents=True, exist_ok=True)
-        cache_file("sqlite", scripts).write_bytes(junk)
+        cache_file(db, scripts).parent.mkdir(parents=True, exist_ok=True)
+        cache_file(db, scripts).write_bytes(junk)
         head_module._SEEN.clear()  # this process read nothing before
         assert head_schema(db, scripts) == first
-        assert decode_schema(cache_file("sqlite", scripts).read_bytes()) == first
+        assert decode_schema(cache_file(db, scripts).read_bytes()) == first
 
 
 def _wide_head(count: int = SMALL_SCHEMA + 5) -> Schema:
