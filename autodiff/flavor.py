@@ -66,15 +66,45 @@ def server_wide_flavor(db: Database) -> Flavor:
         conn.close()
 
 
-def release(dialect: str, version: str) -> str:
-    """The major release a server's version string names, in words: ``PostgreSQL 15``
-    (from 10 on, its first number), ``MariaDB 10.11``, ``MySQL 8.0``; the string itself
-    when it names none."""
-    m = re.match(r"(\d+)(?:\.(\d+))?", version)
+@dataclass(frozen=True)
+class Release:
+    """A server's product and version numbers, from its version string."""
+
+    product: str  # "PostgreSQL", "MySQL" or "MariaDB"
+    numbers: tuple[int, ...]  # (major, minor[, patch]): minor 0 where the string has none
+
+    def at_least(self, *numbers: int) -> bool:
+        """Whether this release is ``numbers`` or later."""
+        return self.numbers[:len(numbers)] >= numbers
+
+    def words(self) -> str:
+        """The major release: ``PostgreSQL 15`` (from 10 on, its first number), ``MariaDB
+        10.11``, ``MySQL 8.0``."""
+        major, minor = self.numbers[:2]
+        if self.product == "PostgreSQL" and major >= 10:
+            return f"PostgreSQL {major}"
+        return f"{self.product} {major}.{minor}"
+
+
+def parse_release(dialect: str, version: str) -> Release | None:
+    """What ``version()`` said, read; None where it names no release."""
+    if dialect == "mysql":
+        # MariaDB's may carry the replication prefix: 5.5.5-10.11.6-MariaDB.
+        m = re.search(r"(\d+)\.(\d+)\.(\d+)-MariaDB", version, re.IGNORECASE)
+        if m is not None:
+            return Release("MariaDB", tuple(int(n) for n in m.groups()))
+    m = re.match(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", version)
     if m is None:
-        return version
+        return None
+    major, minor, patch = m.groups()
+    numbers = (int(major), int(minor or 0)) + ((int(patch),) if patch else ())
     if dialect == "postgresql":
-        major = m.group(1) if int(m.group(1)) >= 10 else f"{m.group(1)}.{m.group(2) or 0}"
-        return f"PostgreSQL {major}"
-    product = "MariaDB" if "mariadb" in version.lower() else "MySQL"
-    return f"{product} {m.group(1)}.{m.group(2) or 0}"
+        return Release("PostgreSQL", numbers)
+    return Release("MariaDB" if "mariadb" in version.lower() else "MySQL", numbers)
+
+
+def release(dialect: str, version: str) -> str:
+    """The major release a server's version string names, in words (:meth:`Release.words`);
+    the string itself when it names none."""
+    found = parse_release(dialect, version)
+    return found.words() if found is not None else version

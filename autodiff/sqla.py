@@ -41,7 +41,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from autodiff import collector
 from autodiff.diff import Renames
 from autodiff.errors import ConfigError
-from autodiff.flavor import Flavor, server_flavor
+from autodiff.flavor import Flavor, parse_release, server_flavor
 from autodiff.loader import load_models, metadata_of
 from autodiff.model import (
     Check,
@@ -82,21 +82,19 @@ def sa_dialect(dialect: str, flavor: Flavor | None = None) -> SADialect:
     # doubles each % in text, which the driver undoes when it runs the statement.
     module = importlib.import_module(f"sqlalchemy.dialects.{dialect}")
     sad = module.dialect(paramstyle="named")
-    version = (flavor.version if flavor else None) or ""
+    found = parse_release(dialect, (flavor.version if flavor else None) or "")
     if dialect == "postgresql":
         # SQLAlchemy creates Computed(persisted=None) VIRTUAL from PostgreSQL 18 on,
         # STORED before; our renderer only has STORED, so that is the default.
         # https://www.postgresql.org/docs/18/ddl-generated-columns.html
-        m = re.match(r"(\d+)\.?(\d*)", version)
-        sad.server_version_info = (int(m.group(1)), int(m.group(2) or 0)) if m else (15, 0)
+        sad.server_version_info = found.numbers[:2] if found else (15, 0)
         sad.supports_virtual_generated_columns = sad.server_version_info >= (18,)
-    m = re.search(r"(\d+)\.(\d+)\.(\d+)-MariaDB", version, re.IGNORECASE)
-    if dialect == "mysql" and m is not None:
+    if dialect == "mysql" and found is not None and found.product == "MariaDB":
         # What SQLAlchemy's initialize() sets on a MariaDB connection: UUID is native
         # from 10.7. https://mariadb.com/kb/en/uuid-data-type/
         sad = module.dialect(paramstyle="named", is_mariadb=True)
-        sad.server_version_info = tuple(int(n) for n in m.groups())
-        sad.supports_native_uuid = sad.server_version_info >= (10, 7)
+        sad.server_version_info = found.numbers
+        sad.supports_native_uuid = found.at_least(10, 7)
     return sad
 
 
@@ -454,11 +452,10 @@ def _keeps_desc(dialect: str, flavor: Flavor) -> bool:
     # MySQL before 8.0 and MariaDB before 10.8 parse DESC in an index and ignore it:
     # https://dev.mysql.com/doc/refman/8.0/en/descending-indexes.html
     # https://mariadb.com/kb/en/descending-indexes/
-    if dialect != "mysql" or not flavor.version:
+    found = parse_release(dialect, flavor.version or "") if dialect == "mysql" else None
+    if found is None:
         return True
-    m = re.match(r"(\d+)\.(\d+)", flavor.version)
-    least = (10, 8) if "mariadb" in flavor.version.lower() else (8, 0)
-    return m is None or (int(m.group(1)), int(m.group(2))) >= least
+    return found.at_least(10, 8) if found.product == "MariaDB" else found.at_least(8, 0)
 
 
 #: The types an enum may be, or be inside of.

@@ -254,6 +254,7 @@ def test_the_python_api_takes_a_dev_db(app_db: Database, tmp_path: Path) -> None
     ("postgresql", "9.6.24", "PostgreSQL 9.6"),
     ("mysql", "10.11.19-MariaDB-0+deb12u1", "MariaDB 10.11"),
     ("mysql", "11.4.2-MariaDB-log", "MariaDB 11.4"),
+    ("mysql", "5.5.5-10.11.6-MariaDB", "MariaDB 10.11"),  # the replication prefix
     ("mysql", "8.0.36", "MySQL 8.0"),
     ("mysql", "unknown", "unknown"),
 ])
@@ -261,6 +262,26 @@ def test_a_servers_release_in_words(dialect: str, version: str, words: str) -> N
     from autodiff.flavor import release
 
     assert release(dialect, version) == words
+
+
+def test_one_reading_of_a_version_serves_every_check() -> None:
+    """The release check, SQLAlchemy's dialect and the DESC rule read versions alike."""
+    from autodiff.flavor import Flavor, Release, parse_release
+    from autodiff.sqla import _keeps_desc, sa_dialect
+
+    assert parse_release("mysql", "5.5.5-10.11.6-MariaDB") == Release("MariaDB", (10, 11, 6))
+    assert parse_release("postgresql", "15.20 (Debian)") == Release("PostgreSQL", (15, 20))
+    assert parse_release("postgresql", "16devel") == Release("PostgreSQL", (16, 0))
+    assert parse_release("mysql", "unknown") is None
+    assert Release("MariaDB", (10, 7, 1)).at_least(10, 7)
+    assert not Release("MariaDB", (10, 6, 9)).at_least(10, 7)
+    maria = sa_dialect("mysql", Flavor("5.5.5-10.11.6-MariaDB"))
+    assert maria.is_mariadb and maria.server_version_info == (10, 11, 6)
+    assert sa_dialect("postgresql", Flavor("18.1")).server_version_info == (18, 1)
+    assert sa_dialect("postgresql", Flavor()).server_version_info == (15, 0)
+    assert [_keeps_desc("mysql", Flavor(v)) for v in ("10.6.2-MariaDB", "10.8.1-MariaDB",
+                                                      "5.7.44", "8.0.36", "?", None)] == [
+        False, True, False, True, True, True]
 
 
 @pytest.mark.parametrize("dialect", SERVERS)
