@@ -241,6 +241,8 @@ def diff_command(source: str, target: str, fmt: str, dialect: str | None, dev_db
                              ignore=settings.ignore, use_cache=not no_cache)
     from autodiff.sources import render_diff
 
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(render_diff(result, fmt), nl=False)
     sys.exit(0 if result.same else 1)
 

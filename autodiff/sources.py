@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autodiff.database import Database, parse_database, parse_server
+from autodiff.declared import Declared
 from autodiff.errors import ConfigError, ConnectionFailed
 from autodiff.findings import Finding, Sides, differences
 from autodiff.model import DIALECTS, Schema
@@ -121,15 +122,18 @@ def context_for(sides: list[Source], dialect: str | None, dev_db: str | None,
 
 def load_source(source: Source, ctx: Context) -> Schema:
     """The schema of one side, in ``ctx.dialect``."""
+    if source.kind == "models":
+        return _models(source, ctx).schema
+    return _loaded(source, ctx)
+
+
+def _loaded(source: Source, ctx: Context) -> Schema:
     if source.kind == "database":
         assert source.database is not None
         return _introspected(source.database)
     if source.kind == "snapshot":
         assert source.path is not None
         return _snapshot(source.path)
-    if source.kind == "models":
-        assert source.models is not None
-        return _models(source.models, ctx)
     assert source.path is not None
     return _replayed(source.path, source.version, ctx)
 
@@ -143,15 +147,17 @@ def _introspected(db: Database) -> Schema:
     return introspect(db)
 
 
-def _models(spec: str, ctx: Context) -> Schema:
-    from autodiff.sqla import Flavor, load_models, schema_from_metadata
+def _models(source: Source, ctx: Context) -> Declared:
+    from autodiff.declared import declared_by
+    from autodiff.sqla import Flavor, load_models
 
+    assert source.models is not None
     flavor = Flavor()
     if ctx.server is not None and ctx.server.dialect == ctx.dialect != "sqlite":
         from autodiff.generate import target_flavor
 
         flavor = target_flavor(ctx.server)
-    return schema_from_metadata(load_models(spec, ctx.base_dir), ctx.dialect, flavor=flavor)
+    return declared_by(load_models(source.models, ctx.base_dir), ctx.dialect, flavor)
 
 
 def _replayed(folder: Path, version: int | None, ctx: Context) -> Schema:
@@ -185,6 +191,8 @@ class SchemaDiff:
     dialect: str
     findings: tuple[Finding, ...]
     statements: tuple[str, ...]
+    #: What a models side declares and the comparison leaves out (docs/generate.md).
+    warnings: tuple[str, ...] = ()
 
     @property
     def same(self) -> bool:
@@ -203,15 +211,21 @@ def diff_sources(source: Source, target: Source, ctx: Context,
     from autodiff.plan import plan
     from autodiff.render import render_ops
 
-    current = without_ignored(load_source(source, ctx), ignore)
-    desired = without_ignored(load_source(target, ctx), ignore)
+    sides = [_models(s, ctx) if s.kind == "models" else _loaded(s, ctx) for s in (source, target)]
+    # A models side's tables of other schemas are left out of both sides by their bare
+    # names, as generate and check leave them out.
+    skip = ignore + tuple(p for d in sides if isinstance(d, Declared) for p in d.ignored)
+    current, desired = (without_ignored(d.schema if isinstance(d, Declared) else d, skip)
+                        for d in sides)
     findings = differences(current, desired, Sides(source.label, target.label), "diff")
     changes = diff(current, desired)
-    statements: list[str] = []
-    if changes:
-        for _op, sql in render_ops(plan(changes, current, desired), ctx.dialect):
-            statements += sql
-    return SchemaDiff(source, target, ctx.dialect, tuple(findings), tuple(statements))
+    planned = plan(changes, current, desired) if changes else ()
+    statements = [s for _op, sql in render_ops(planned, ctx.dialect) for s in sql]
+    # The script creates the target's objects only: what it leaves out of them is told.
+    warnings = [w for d, creates in ((sides[0], ()), (sides[1], planned))
+                if isinstance(d, Declared) for w in d.warnings(creates, ignore)]
+    return SchemaDiff(source, target, ctx.dialect, tuple(findings), tuple(statements),
+                      tuple(dict.fromkeys(warnings)))
 
 
 def render_diff(result: SchemaDiff, fmt: str) -> str:
@@ -220,7 +234,8 @@ def render_diff(result: SchemaDiff, fmt: str) -> str:
         return json.dumps({"format": 1, "from": result.source.label, "to": result.target.label,
                            "dialect": result.dialect, "same": result.same,
                            "findings": [f.to_dict() for f in result.findings],
-                           "sql": list(result.statements)}, indent=2, sort_keys=True) + "\n"
+                           "sql": list(result.statements), "warnings": list(result.warnings)},
+                          indent=2, sort_keys=True) + "\n"
     if fmt == "text":
         if result.same:
             return "no differences\n"

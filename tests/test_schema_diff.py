@@ -71,7 +71,8 @@ def test_json_names_both_sides(two_dbs: tuple[Database, Database], tmp_path: Pat
     code, out, _ = diff(tmp_path, a.spec, b.spec, "--format", "json")
     report = json.loads(out)
     assert code == 1
-    assert set(report) == {"format", "from", "to", "dialect", "same", "findings", "sql"}
+    assert set(report) == {"format", "from", "to", "dialect", "same", "findings", "sql",
+                           "warnings"}
     assert report["same"] is False and report["dialect"] == a.dialect
     assert [f["line"] for f in report["findings"]] == [
         f"table students: in {b.display}, not in {a.display}"]
@@ -116,6 +117,58 @@ def test_models_snapshot_and_migrations_sides(two_dbs: tuple[Database, Database]
         code, out, _ = diff(tmp_path, "migrations@1", "models:models.py:Base",
                             "--dialect", db.dialect, "--dev-db", server.spec)
         assert code == 0, out
+
+
+ELSEWHERE = """
+    from sqlalchemy import ForeignKey, Index, Integer, String
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
+    class Event(Base):
+        __tablename__ = "events"
+        __table_args__ = {"schema": "audit"}
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+
+    class Doc(Base):
+        __tablename__ = "docs"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+        title: Mapped[str] = mapped_column(String(100))
+        event_id: Mapped[int | None] = mapped_column(ForeignKey("audit.events.id"))
+        __table_args__ = (Index("ix_docs_title", "title", postgresql_include=["id"]),)
+"""
+
+
+def test_a_models_side_says_what_it_leaves_out(two_dbs: tuple[Database, Database],
+                                                tmp_path: Path) -> None:
+    """As generate does: another schema's tables are not compared (nor the default
+    schema's table of the bare name), and what the SQL would create without is named."""
+    db, _ = two_dbs
+    execute(db, "CREATE TABLE events (id INTEGER PRIMARY KEY, note VARCHAR(20))")
+    (tmp_path / "models.py").write_text(textwrap.dedent(ELSEWHERE))
+    code, out, err = diff(tmp_path, db.spec, "models:models.py:Base", "--format", "json")
+    report = json.loads(out)
+    assert code == 1 and [f["line"] for f in report["findings"]] == [
+        f"table docs: in models:models.py:Base, not in {db.display}"]
+    assert "events" not in " ".join(report["sql"]).lower()
+    told = [w.split(":")[0] for w in report["warnings"]]
+    assert told[:2] == ["table audit.events is left out",
+                        "foreign key docs (event_id) -> audit.events is left out"]
+    if db.dialect == "postgresql":
+        assert told[2:] == ["index ix_docs_title on docs is created without its INCLUDE "
+                            "columns (not modelled by autodiff)"]
+    else:
+        assert told[2:] == []
+    assert [line.removeprefix("warning: ") for line in err.splitlines()] == report["warnings"]
+    # The models as FROM: the SQL creates nothing of theirs, so only what is left out.
+    _, out, _ = diff(tmp_path, "models:models.py:Base", db.spec, "--format", "json")
+    assert len(json.loads(out)["warnings"]) == 2
+    code, _, err = diff(tmp_path, db.spec, "models:models.py:Base", "--format", "text")
+    assert "warning: table audit.events is left out" in err
 
 
 def test_migrations_and_models_alone_use_sqlite(tmp_path: Path) -> None:
