@@ -24,6 +24,7 @@ from autodiff.database import Database
 from autodiff.dialects import dialect_for
 from autodiff.errors import AutodiffError, ConnectionFailed
 from autodiff.findings import CATEGORIES, Finding, Sides, differences
+from autodiff.flavor import dev_server_warnings
 from autodiff.model import Schema
 from autodiff.scripts import Script, discover, scan
 
@@ -42,6 +43,8 @@ class CheckReport:
     head: int
     findings: list[Finding] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: What the user should know and no finding says (a dev server of another release).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -118,6 +121,8 @@ def check(req: CheckRequest) -> CheckReport:
     report.findings += [Finding("pending", "script", s.name, "not applied yet")
                         for s in versiontable.pending(scripts, applied)
                         if s.version > report.version]
+    if first is not None:  # something was replayed, on the dev server if there is one
+        report.warnings += dev_server_warnings(req.db)
     return report
 
 
@@ -320,6 +325,7 @@ def _text(report: CheckReport) -> str:
         hints = sorted({f.hint for f in found if f.hint})
         lines += [f"  hint: {h}" for h in hints]
     lines += [f"not checked: {s}" for s in report.skipped]
+    lines += [f"warning: {w}" for w in report.warnings]
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
 
@@ -334,6 +340,7 @@ def _json(report: CheckReport) -> str:
         "exit_code": report.exit_code,
         "findings": [f.to_dict() for f in report.findings],
         "not_checked": report.skipped,
+        "warnings": report.warnings,
     }
     return json.dumps(payload, indent=2, sort_keys=True) + "\n"
 
@@ -352,5 +359,7 @@ def _markdown(report: CheckReport) -> str:
         lines.append("")
     if report.skipped:
         lines += [f"_Not checked: {s}._" for s in report.skipped] + [""]
+    if report.warnings:
+        lines += [f"**Warning:** {w}." for w in report.warnings] + [""]
     return "\n".join(lines)
 

@@ -108,3 +108,26 @@ def release(dialect: str, version: str) -> str:
     the string itself when it names none."""
     found = parse_release(dialect, version)
     return found.words() if found is not None else version
+
+
+def dev_server_warnings(db: Database, dev: Flavor | None = None) -> list[str]:
+    """A dev database's server of another major release than ``db``'s own: heads are
+    replayed and scripts proven there (``dev`` is what it said, asked here when not
+    given), and the two can differ (a default, a type, a generated column). Nothing
+    without a dev database, or when a server cannot be reached: what needs it names that."""
+    from autodiff.errors import ConnectionFailed
+
+    if db.scratch_server is None:
+        return []
+    try:
+        dev = dev or server_wide_flavor(db.scratch_server)
+        if not dev.version:
+            return []
+        own = release(db.dialect, server_wide_flavor(db).version or "")
+    except ConnectionFailed:
+        return []
+    there = release(db.dialect, dev.version)
+    if there == own:
+        return []
+    return [f"the dev database's server runs {there}, {db.display}'s runs {own}: heads are "
+            "replayed and scripts proven on the dev server; use the same major release"]

@@ -20,13 +20,13 @@ from autodiff.declared import Declared, declared_by
 from autodiff.diff import Renames, apply_renames, diff
 from autodiff.drift import live_drift, without_ignored
 from autodiff.errors import ConfigError, IntegrityError
+from autodiff.flavor import Flavor, dev_server_warnings
 from autodiff.model import Schema
 from autodiff.plan import plan
 from autodiff.scripts import Script, discover, next_script_path, write_sum
 from autodiff.writer import script_text, template
 
 if TYPE_CHECKING:
-    from autodiff.flavor import Flavor
     from autodiff.head import PreparedHead
 
 Ask = Callable[[str], bool]
@@ -180,27 +180,6 @@ def _what_the_database_says(req: Request, scripts: list[Script],
     """The flavor the models are compiled for, and the warnings of the database's side."""
     flavor = target_flavor(req.db)
     return flavor, dev_server_warnings(req.db, flavor) + _drift_warnings(req, scripts, head)
-
-
-def dev_server_warnings(db: Database, flavor: Flavor) -> list[str]:
-    """A dev database's server of another major release than ``db``'s own: the head is
-    replayed and the script proven there (``flavor`` is what it said), and the two can
-    differ (a default, a type, a generated column). Nothing when ``db``'s server cannot be
-    reached: the drift check names that."""
-    from autodiff.errors import ConnectionFailed
-    from autodiff.flavor import release, server_wide_flavor
-
-    if db.scratch_server is None or not flavor.version:
-        return []
-    try:
-        own = release(db.dialect, server_wide_flavor(db).version or "")
-    except ConnectionFailed:
-        return []
-    dev = release(db.dialect, flavor.version)
-    if dev == own:
-        return []
-    return [f"the dev database's server runs {dev}, {db.display}'s runs {own}: the head is "
-            "replayed and the script proven on the dev server; use the same major release"]
 
 
 def _drift_warnings(req: Request, scripts: list[Script], head: PreparedHead) -> list[str]:

@@ -204,6 +204,16 @@ def test_a_stale_sum_is_named_with_its_fix(empty_db: Database, tmp_path: Path) -
     assert "autodiff rebase --sum-only" in out
 
 
+def test_a_warning_is_shown_in_every_format() -> None:
+    from autodiff.drift import CheckReport, render
+
+    report = CheckReport("app.db", 1, 1, warnings=["the dev database's server runs X"])
+    assert "warning: the dev database's server runs X\nclean: " in render(report, "text")
+    assert json.loads(render(report, "json"))["warnings"] == report.warnings
+    assert "**Warning:** the dev database's server runs X." in render(report, "markdown")
+    assert report.exit_code == 0  # a warning is no problem
+
+
 def test_json_is_stable_and_markdown_pastes(empty_db: Database, tmp_path: Path) -> None:
     hand_written_project(tmp_path, empty_db)
     execute(empty_db, "CREATE TABLE audit (id INTEGER NOT NULL PRIMARY KEY)")
@@ -211,7 +221,8 @@ def test_json_is_stable_and_markdown_pastes(empty_db: Database, tmp_path: Path) 
     report = json.loads(out)
     assert code == report["exit_code"] == 1
     assert set(report) == {"format", "database", "version", "head", "status", "exit_code",
-                           "findings", "not_checked"}
+                           "findings", "not_checked", "warnings"}
+    assert report["warnings"] == []
     assert report["format"] == 1 and report["status"] == "problems"
     assert report["findings"] == [{
         "category": "drift", "object": "table", "name": "audit",

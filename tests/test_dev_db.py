@@ -203,6 +203,7 @@ def test_generate_check_and_diff_replay_on_the_dev_db(
     record.unlink()
     out = run_cli("check", "--models", "models.py:Base", "--dev-db", dev, cwd=tmp_path, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
+    assert "warning" not in out.stdout  # the dev server is the database's own release
     assert all(parse_database(line).url.username == admin.url.username
                for line in record.read_text().split())
     # diff takes the dev database from the environment, with or without a database name.
@@ -288,8 +289,7 @@ def test_one_reading_of_a_version_serves_every_check() -> None:
 def test_a_dev_server_of_another_release_is_warned_of(dialect: str) -> None:
     """What the dev server said (its flavor) against what the database's own server says,
     asked for real; the same release, or a server that cannot be reached, says nothing."""
-    from autodiff.flavor import Flavor, release, server_flavor
-    from autodiff.generate import dev_server_warnings
+    from autodiff.flavor import Flavor, dev_server_warnings, release, server_flavor
 
     require_server(dialect)
     admin = _superuser(dialect)
@@ -300,7 +300,8 @@ def test_a_dev_server_of_another_release_is_warned_of(dialect: str) -> None:
     (told,) = dev_server_warnings(target, Flavor(other))
     own = release(dialect, str(same.version))
     assert f"the dev database's server runs {release(dialect, other)}, " in told
-    assert f"'s runs {own}: the head is replayed" in told
+    assert f"'s runs {own}: heads are replayed" in told
+    assert dev_server_warnings(target) == []  # the dev server asked here: the same one
     assert dev_server_warnings(admin, Flavor(other)) == []  # no dev database
     gone = with_dev_db(parse_database(f"{dialect}://nobody@127.0.0.1:1/x"), admin.spec)
     assert dev_server_warnings(gone, Flavor(other)) == []
