@@ -6,7 +6,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import execute, rows, run_cli, student_models, write
+from helpers import (
+    LEFT_OUT_MODELS,
+    LOST_OPTIONS,
+    execute,
+    rows,
+    run_cli,
+    student_models,
+    write,
+)
 
 import autodiff
 from autodiff import api
@@ -174,44 +182,6 @@ def test_head_includes_hand_written_scripts(empty_db: Database, tmp_path: Path) 
     integer = "int" if empty_db.dialect == "mysql" else "integer"
     assert [op.describe() for op in result.ops] == [f"add column students.age ({integer})"]
     assert result.verified
-
-
-LEFT_OUT_MODELS = """
-from sqlalchemy import ForeignKey, Index, Integer, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Event(Base):
-    __tablename__ = "events"
-    __table_args__ = {"schema": "audit"}
-    id: Mapped[int] = mapped_column(primary_key=True)
-
-
-class Doc(Base):
-    __tablename__ = "docs"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(100))
-    body: Mapped[str] = mapped_column(String(100))
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("audit.events.id"))
-    __table_args__ = (
-        Index("ix_docs_title", "title", postgresql_include=["body"],
-              mysql_length={"title": 10}),
-        Index("ix_docs_body", "body", postgresql_using="hash"),
-        {"sqlite_autoincrement": True},
-    )
-"""
-
-#: What each dialect's generate says of LEFT_OUT_MODELS' options.
-LOST_OPTIONS = {
-    "sqlite": [],  # its AUTOINCREMENT is modelled (Table.options)
-    "postgresql": ["index ix_docs_body on docs is created without its USING hash",
-                   "index ix_docs_title on docs is created without its INCLUDE columns"],
-    "mysql": ["index ix_docs_title on docs is created without its prefix lengths"],
-}
 
 
 def test_what_the_models_declare_and_autodiff_leaves_out_is_warned_of(
