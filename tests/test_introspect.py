@@ -15,6 +15,7 @@ from autodiff.database import VERSION_TABLE, Database
 from autodiff.dialects import dialect_for
 from autodiff.introspect import INTROSPECTORS, introspect
 from autodiff.introspect.sqlite_ddl import (
+    needs_parse,
     parse_create_index,
     parse_create_table,
     view_query,
@@ -536,6 +537,17 @@ def test_reading_some_tables_reads_them_whole(features: Schema, empty_db: Databa
         features.views, features.triggers, features.enums, features.sequences)
     assert introspect(empty_db, tables=set()).tables == (
         () if empty_db.dialect == "postgresql" else features.tables)
+
+
+@pytest.mark.parametrize(("sql", "parse"), [
+    ("CREATE TABLE t (a INT REFERENCES p ON DELETE RESTRICT)", False),  # no STRICT table
+    ("CREATE TABLE t (a INT) strict", True),
+    ("create table t (id integer primary key autoincrement)", True),
+    ("CREATE TABLE t (a INT CHECK (a > 0))", True),
+    ("CREATE TABLE t (a INT, b TEXT)", False),
+])
+def test_only_a_create_table_that_can_say_more_is_parsed(sql: str, parse: bool) -> None:
+    assert needs_parse(sql) is parse
 
 
 @pytest.mark.parametrize(("sql", "keywords"), [

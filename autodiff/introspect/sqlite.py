@@ -2,7 +2,7 @@
 
 What no PRAGMA tells (constraint names, CHECKs, collations, generated expressions,
 index expressions) is read from the stored CREATE statements, and only for the
-statements that can contain it (``sqlite_ddl.NEEDS_PARSE``), to keep big schemas fast.
+statements that can contain it (``sqlite_ddl.needs_parse``), to keep big schemas fast.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from autodiff.database import VERSION_TABLE
 from autodiff.dialects import Dialect
 from autodiff.introspect.common import group
 from autodiff.introspect.sqlite_ddl import (
-    NEEDS_PARSE,
     ParsedTable,
+    needs_parse,
     parse_create_index,
     parse_create_table,
     view_query,
@@ -104,7 +104,7 @@ def _view_query(sql: str) -> str:
 
 def _parse(sql: str, rows: list[tuple[Any, ...]]) -> ParsedTable:
     generated = any(r[5] in (2, 3) for r in rows)
-    if not generated and not NEEDS_PARSE.search(sql):
+    if not generated and not needs_parse(sql):
         return ParsedTable()
     try:
         return parse_create_table(sql)
