@@ -214,10 +214,6 @@ def _draft(work: _Work, table: Table) -> _Draft:
     return d
 
 
-def _undraft(d: _Draft) -> Table:
-    return _undrafted(d)
-
-
 def _set_table(work: _Work, tab: _Tab, table: Table) -> None:
     tab.table = table
 
@@ -450,7 +446,7 @@ def add_index_or_unique(draw: Any, work: _Work) -> None:
         d.uniques.append(Unique(work.names(), cols))
     else:
         d.indexes.append(_index(draw, work.dialect, work.names(), cols, d))
-    _set_table(work, tab, _undraft(d))
+    _set_table(work, tab, _undrafted(d))
 
 
 def alter_index_order(draw: Any, work: _Work) -> None:
@@ -479,7 +475,7 @@ def add_check(draw: Any, work: _Work) -> None:
     tab = draw(st.sampled_from(work.tabs))
     d = _draft(work, tab.table)
     _checks(draw, work.dialect, work.names, d)
-    _set_table(work, tab, _undraft(d))
+    _set_table(work, tab, _undrafted(d))
 
 
 def add_foreign_key(draw: Any, work: _Work) -> None:
@@ -490,7 +486,7 @@ def add_foreign_key(draw: Any, work: _Work) -> None:
     _foreign_key(draw, work.dialect, work.names, d, drafts)
     # Existing rows get NULL in the new columns: they must be nullable.
     d.columns = d.columns[:before] + [replace(c, nullable=True) for c in d.columns[before:]]
-    _set_table(work, tab, _undraft(d))
+    _set_table(work, tab, _undrafted(d))
 
 
 def drop_constraint(draw: Any, work: _Work) -> None:
@@ -527,7 +523,7 @@ def add_table(draw: Any, work: _Work) -> None:
     drafts = [_draft(work, t.table) for t in work.tabs] + [d]
     if draw(st.booleans()):
         _foreign_key(draw, work.dialect, work.names, d, drafts)
-    work.tabs.append(_Tab(_undraft(d), None))
+    work.tabs.append(_Tab(_undrafted(d), None))
 
 
 def drop_table(draw: Any, work: _Work) -> None:
