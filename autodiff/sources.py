@@ -120,14 +120,11 @@ def context_for(sides: list[Source], dialect: str | None, dev_db: str | None,
     return Context(chosen, server, base_dir, use_cache)
 
 
-def load_source(source: Source, ctx: Context) -> Schema:
-    """The schema of one side, in ``ctx.dialect``."""
+def load_side(source: Source, ctx: Context) -> Schema | Declared:
+    """One side in ``ctx.dialect``: models as what they declare (their schema and what it
+    leaves out), anything else as its schema."""
     if source.kind == "models":
-        return _models(source, ctx).schema
-    return _loaded(source, ctx)
-
-
-def _loaded(source: Source, ctx: Context) -> Schema:
+        return _models(source, ctx)
     if source.kind == "database":
         assert source.database is not None
         return _introspected(source.database)
@@ -211,7 +208,7 @@ def diff_sources(source: Source, target: Source, ctx: Context,
     from autodiff.plan import plan
     from autodiff.render import render_ops
 
-    sides = [_models(s, ctx) if s.kind == "models" else _loaded(s, ctx) for s in (source, target)]
+    sides = [load_side(source, ctx), load_side(target, ctx)]
     # A models side's tables of other schemas are left out of both sides by their bare
     # names, as generate and check leave them out.
     skip = ignore + tuple(p for d in sides if isinstance(d, Declared) for p in d.ignored)
