@@ -20,7 +20,7 @@ from autodiff.declared import Declared, declared_by
 from autodiff.diff import Renames, apply_renames, diff
 from autodiff.drift import live_drift, without_ignored
 from autodiff.errors import ConfigError, IntegrityError
-from autodiff.flavor import Flavor, dev_server_warnings
+from autodiff.flavor import Flavor, dev_server_warnings, server_flavor, server_wide_flavor
 from autodiff.model import Schema
 from autodiff.plan import plan
 from autodiff.scripts import Script, discover, next_script_path, write_sum
@@ -145,7 +145,6 @@ def _generate(req: Request, scripts: list[Script], declared: Declared,
 def target_flavor(db: Database) -> Flavor:
     """What compiling the models needs to know of the server the head is replayed on."""
     from autodiff.dialects import dialect_for
-    from autodiff.flavor import Flavor, server_flavor, server_wide_flavor
     from autodiff.head import scratch_database
 
     if db.dialect == "sqlite":
