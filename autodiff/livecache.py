@@ -20,17 +20,17 @@ import hashlib
 import marshal
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from autodiff import __version__
 from autodiff.cachefiles import cache_dir, read_entry, write_atomically
 from autodiff.database import Database
 from autodiff.dialects import dialect_for
-from autodiff.head import LAYOUT, plain, rebuild
+from autodiff.head import LAYOUT, decode_schema, encode_schema
 from autodiff.introspect import FINGERPRINTS, INTROSPECTORS, introspect
 from autodiff.model import Schema
 
-_MAGIC = "autodiff-live-2"
+_MAGIC = "autodiff-live-3"  # 3: the schema in the head cache's format
 _CLEAN_MAGIC = "autodiff-clean-1"
 #: Verdicts kept per fingerprint: a database is compared with one or two heads at a time.
 _MAX_VERDICTS = 16
@@ -66,7 +66,7 @@ def live_findings(db: Database, key: str | None, find: Callable[[Schema], list[F
         schema = _read(path, fingerprint)
         if schema is None:
             schema = INTROSPECTORS[db.dialect](dialect, conn)
-            write_atomically(path, marshal.dumps((_MAGIC, fingerprint, plain(schema))))
+            write_atomically(path, marshal.dumps((_MAGIC, fingerprint, encode_schema(schema))))
     finally:
         conn.close()
     found = find(schema)
@@ -101,7 +101,6 @@ def _read(path: Path, fingerprint: str) -> Schema | None:
     if entry is None or entry[0] != fingerprint:
         return None
     try:
-        schema: Any = rebuild(entry[1])
+        return decode_schema(entry[1])
     except Exception:  # noqa: BLE001 - a corrupt entry is just introspected again
         return None
-    return schema if isinstance(schema, Schema) else None

@@ -8,7 +8,7 @@ carry whole objects (not just names) so that a renderer needs nothing else and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from autodiff.model import (
     Check,
@@ -23,11 +23,11 @@ from autodiff.model import (
     Unique,
     View,
 )
+from autodiff.record import Record
 from autodiff.typenames import narrows
 
 
-@dataclass(frozen=True, slots=True)
-class Op:
+class Op(Record):
     """Base of all operations."""
 
     #: Can running this op lose data?
@@ -47,7 +47,6 @@ class Op:
         raise NotImplementedError
 
 
-@dataclass(frozen=True, slots=True)
 class TableOp(Op):
     """An op on one existing table, named by ``table``."""
 
@@ -58,7 +57,6 @@ class TableOp(Op):
         return self.table
 
 
-@dataclass(frozen=True, slots=True)
 class CreateTable(Op):
     table: Table
 
@@ -73,7 +71,6 @@ class CreateTable(Op):
         return f"create table {self.table.name}"
 
 
-@dataclass(frozen=True, slots=True)
 class DropTable(Op):
     table: Table
     destructive = True
@@ -89,7 +86,6 @@ class DropTable(Op):
         return f"drop table {self.table.name}"
 
 
-@dataclass(frozen=True, slots=True)
 class RenameTable(Op):
     old: str
     new: str
@@ -105,7 +101,6 @@ class RenameTable(Op):
         return f"rename table {self.old} to {self.new}"
 
 
-@dataclass(frozen=True, slots=True)
 class AddColumn(TableOp):
     column: Column
 
@@ -116,7 +111,6 @@ class AddColumn(TableOp):
         return f"add column {self.table}.{self.column.name} ({self.column.type})"
 
 
-@dataclass(frozen=True, slots=True)
 class DropColumn(TableOp):
     column: Column
     destructive = True
@@ -128,7 +122,6 @@ class DropColumn(TableOp):
         return f"drop column {self.table}.{self.column.name}"
 
 
-@dataclass(frozen=True, slots=True)
 class RenameColumn(TableOp):
     """Rename a column; ``column`` is the column as it is before, where the differ knew it.
 
@@ -153,7 +146,6 @@ COLUMN_CHANGES = ("type", "nullable", "default", "autoincrement", "computed", "c
                   "comment", "identity")
 
 
-@dataclass(frozen=True, slots=True)
 class AlterColumn(TableOp):
     """A change of one column; carries both whole columns (MySQL restates the whole)."""
 
@@ -191,7 +183,6 @@ class AlterColumn(TableOp):
         return f"alter column {self.table}.{c.name}: {', '.join(words)}"
 
 
-@dataclass(frozen=True, slots=True)
 class SetPrimaryKey(TableOp):
     """Replace (or add, or remove) a table's primary key."""
 
@@ -207,7 +198,6 @@ class SetPrimaryKey(TableOp):
         return f"set primary key of {self.table} to ({', '.join(self.desired.columns)})"
 
 
-@dataclass(frozen=True, slots=True)
 class AddUnique(TableOp):
     unique: Unique
 
@@ -219,7 +209,6 @@ class AddUnique(TableOp):
                f"({', '.join(self.unique.columns)})".replace("  ", " ")
 
 
-@dataclass(frozen=True, slots=True)
 class DropUnique(TableOp):
     unique: Unique
 
@@ -231,7 +220,6 @@ class DropUnique(TableOp):
                f"({', '.join(self.unique.columns)})".replace("  ", " ")
 
 
-@dataclass(frozen=True, slots=True)
 class CreateIndex(TableOp):
     index: Index
 
@@ -244,7 +232,6 @@ class CreateIndex(TableOp):
         return f"create {kind} {self.index.name} on {self.table} ({', '.join(parts)})"
 
 
-@dataclass(frozen=True, slots=True)
 class DropIndex(TableOp):
     index: Index
 
@@ -255,7 +242,6 @@ class DropIndex(TableOp):
         return f"drop index {self.index.name} on {self.table}"
 
 
-@dataclass(frozen=True, slots=True)
 class AddForeignKey(TableOp):
     foreign_key: ForeignKey
 
@@ -270,7 +256,6 @@ class AddForeignKey(TableOp):
                 f"{fk.ref_table} ({', '.join(fk.ref_columns)}){timing}")
 
 
-@dataclass(frozen=True, slots=True)
 class DropForeignKey(TableOp):
     foreign_key: ForeignKey
 
@@ -283,7 +268,6 @@ class DropForeignKey(TableOp):
                 f"{fk.ref_table}")
 
 
-@dataclass(frozen=True, slots=True)
 class AddCheck(TableOp):
     check: Check
 
@@ -294,7 +278,6 @@ class AddCheck(TableOp):
         return f"add check on {self.table}: {self.check.expression}"
 
 
-@dataclass(frozen=True, slots=True)
 class DropCheck(TableOp):
     check: Check
 
@@ -305,7 +288,6 @@ class DropCheck(TableOp):
         return f"drop check on {self.table}: {self.check.expression}"
 
 
-@dataclass(frozen=True, slots=True)
 class RebuildTable(Op):
     """SQLite's 12-step rebuild: a new table of the desired shape, rows copied over.
 
@@ -335,7 +317,6 @@ class RebuildTable(Op):
         return f"rebuild table {self.desired.name} ({'; '.join(o.describe() for o in self.ops)})"
 
 
-@dataclass(frozen=True, slots=True)
 class SetTableComment(TableOp):
     """Set (or with None, remove) a table's comment."""
 
@@ -351,7 +332,6 @@ class SetTableComment(TableOp):
         return f"set the comment of table {self.table}"
 
 
-@dataclass(frozen=True, slots=True)
 class SetTableOptions(TableOp):
     """Change a table's options (SQLite's AUTOINCREMENT, STRICT, WITHOUT ROWID): on SQLite
     only a rebuild can, so plan() makes it part of one."""
@@ -371,7 +351,6 @@ def _options(options: tuple[str, ...]) -> str:
     return ", ".join(options) or "none"
 
 
-@dataclass(frozen=True, slots=True)
 class CreateView(Op):
     view: View
 
@@ -386,7 +365,6 @@ class CreateView(Op):
         return f"create view {self.view.name}"
 
 
-@dataclass(frozen=True, slots=True)
 class DropView(Op):
     view: View
 
@@ -401,7 +379,6 @@ class DropView(Op):
         return f"drop view {self.view.name}"
 
 
-@dataclass(frozen=True, slots=True)
 class CreateTrigger(Op):
     trigger: Trigger
 
@@ -416,7 +393,6 @@ class CreateTrigger(Op):
         return f"create trigger {self.trigger.name} on {self.trigger.table}"
 
 
-@dataclass(frozen=True, slots=True)
 class DropTrigger(Op):
     trigger: Trigger
 
@@ -431,7 +407,6 @@ class DropTrigger(Op):
         return f"drop trigger {self.trigger.name} on {self.trigger.table}"
 
 
-@dataclass(frozen=True, slots=True)
 class CreateEnum(Op):
     enum: Enum
 
@@ -446,7 +421,6 @@ class CreateEnum(Op):
         return f"create enum {self.enum.name} ({', '.join(self.enum.values)})"
 
 
-@dataclass(frozen=True, slots=True)
 class DropEnum(Op):
     enum: Enum
     destructive = True
@@ -462,7 +436,6 @@ class DropEnum(Op):
         return f"drop enum {self.enum.name}"
 
 
-@dataclass(frozen=True, slots=True)
 class AddEnumValues(Op):
     """Append values to a PostgreSQL enum (``ALTER TYPE ... ADD VALUE``); no inverse."""
 
@@ -477,8 +450,7 @@ class AddEnumValues(Op):
         return f"add values {', '.join(self.values)} to enum {self.enum.name}"
 
 
-@dataclass(frozen=True, slots=True)
-class EnumUse:
+class EnumUse(Record):
     """A column of ``table`` whose type is an enum being replaced, and its default after."""
 
     table: str
@@ -486,7 +458,6 @@ class EnumUse:
     default: str | None
 
 
-@dataclass(frozen=True, slots=True)
 class ReplaceEnum(Op):
     """A PostgreSQL enum whose values are removed or reordered, which no ALTER TYPE does.
 
@@ -519,7 +490,6 @@ class ReplaceEnum(Op):
                 f"{', '.join(self.desired.values)})")
 
 
-@dataclass(frozen=True, slots=True)
 class CreateSequence(Op):
     sequence: Sequence
 
@@ -534,7 +504,6 @@ class CreateSequence(Op):
         return f"create sequence {self.sequence.name}"
 
 
-@dataclass(frozen=True, slots=True)
 class DropSequence(Op):
     """Drop a sequence: its position is lost, so one created again numbers from the start."""
 
@@ -559,7 +528,6 @@ SEQUENCE_OPTIONS: tuple[tuple[str, Callable[[Sequence], object]], ...] = (
     ("start", lambda s: s.first()), ("cache", lambda s: s.cache), ("cycle", lambda s: s.cycle))
 
 
-@dataclass(frozen=True, slots=True)
 class AlterSequence(Op):
     """A change of a sequence's options (ALTER SEQUENCE keeps its current value)."""
 

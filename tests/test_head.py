@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import marshal
 import os
+import pickle
+import pickletools
 import signal
 import subprocess
 import sys
@@ -258,10 +260,23 @@ def test_equal_objects_are_written_once_and_read_back_shared() -> None:
     assert again == schema
     assert again.tables[0].columns[1] is again.tables[49].columns[1]
     assert again.tables[0].primary_key is again.tables[49].primary_key
-    # Each distinct column is written once: the tables' columns are two tuples in all.
-    _, (_, fields) = marshal.loads(data)
-    written = {id(column) for table in fields[1] for column in table[1][1]}
-    assert len(written) == 2
+    # Each distinct object is built once: the schema, 50 tables, 2 columns, 1 primary key.
+    built = [op for op, _, _ in pickletools.genops(data) if op.name == "REDUCE"]
+    assert len(built) == 1 + 50 + 2 + 1
+
+
+def test_an_entry_naming_anything_but_the_model_is_refused_unrun(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (os.system, (f"touch {marker}",))
+
+    for entry in (pickle.dumps((head_module._MAGIC, Payload())),
+                  pickle.dumps((head_module._MAGIC, print))):
+        with pytest.raises(pickle.UnpicklingError, match="not a model class"):
+            decode_schema(entry)
+    assert not marker.exists()
 
 
 def test_a_corrupt_cache_entry_is_replayed_again(tmp_path: Path,
@@ -271,9 +286,9 @@ def test_a_corrupt_cache_entry_is_replayed_again(tmp_path: Path,
     write(tmp_path / "m", "0001-a.sql", "CREATE TABLE a (x INTEGER);")
     scripts = discover(tmp_path / "m")
     first = head_schema(db, scripts, use_cache=False)
-    for junk in (b"", b"not marshal", encode_schema(first)[:-5],
-                 marshal.dumps((head_module._MAGIC, (0, ("nodialect", [], [], [], [])))),
-                 marshal.dumps(("autodiff-head-1", head_module.plain(first)))):  # old format
+    for junk in (b"", b"not a pickle", encode_schema(first)[:-5],
+                 pickle.dumps(("autodiff-head-0", None)),
+                 marshal.dumps(("autodiff-head-2", head_module.plain(first)))):  # old format
         cache_file(db, scripts).parent.mkdir(parents=True, exist_ok=True)
         cache_file(db, scripts).write_bytes(junk)
         head_module._SEEN.clear()  # this process read nothing before
