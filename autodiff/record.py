@@ -3,7 +3,7 @@
 ``dataclasses.dataclass(frozen=True, slots=True)`` writes and compiles six methods for
 every class (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__setattr__``,
 ``__delattr__``) and builds the class twice. For the 33 op classes that was 27-29 ms of
-every ``generate`` on a quick machine (37 of the 43 ms ``autodiff.ops`` took to import on
+every ``generate`` on a quick machine (37 of the 40 ms ``autodiff.ops`` took to import on
 a slow one), for objects of which a run builds a few dozen. Here the class is built once,
 with ``__slots__`` from its annotations, and its methods read the field list.
 
