@@ -352,14 +352,13 @@ def main() -> None:
     """Console-script entry point."""
     import gc
 
-    from autodiff import aside, loader
+    from autodiff import aside
 
     # This process ends when the command does, and is nobody else's. Its objects (the
     # models, two schemas of every table) live until the end, so the cyclic collector
     # would mostly scan them again and again (105 collections, 41 ms of a warm
     # 1,000-table generate on a slow machine, for 436 objects in cycles); reference
-    # counting still frees everything else.
+    # counting still frees everything else. (The API leaves the collector alone.)
     gc.disable()
-    loader.FREEZE_LOADED = True
     aside.FORK = True
     cli(prog_name="autodiff")

@@ -7,7 +7,6 @@ line and message, never a traceback through autodiff.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import importlib
 import importlib.util
@@ -24,13 +23,6 @@ if TYPE_CHECKING:  # imported when models are loaded: the command line imports t
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent)
 _HINT = "point at a MetaData, a declarative Base, a Flask-SQLAlchemy db or SQLModel"
-
-#: Set by the command line, whose process ends soon after loading: the models (hundreds
-#: of thousands of objects at 1,000 tables) are then frozen out of the cyclic collector
-#: (gc.freeze), which would otherwise scan them all in every full collection. A
-#: long-lived process using the API keeps the default, so its models can be collected.
-FREEZE_LOADED = False
-
 
 def load_models(spec: str, base_dir: Path) -> MetaData:
     """Import ``package.module:attr`` or ``path/file.py:attr`` and return its MetaData."""
@@ -69,11 +61,7 @@ def _import_without_collecting(module_part: str, base_dir: Path) -> Any:
     measured, docs/benchmarks.md). Reference counting still frees what it can.
     """
     with collector.paused():
-        try:
-            return _import(module_part, base_dir)
-        finally:
-            if FREEZE_LOADED:
-                gc.freeze()
+        return _import(module_part, base_dir)
 
 
 def _import(module_part: str, base_dir: Path) -> Any:
