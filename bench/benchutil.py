@@ -34,6 +34,9 @@ class Samples:
     label: str
     seconds: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
+    #: Where a benchmark also times a part inside the process (bench/generate.py: the
+    #: import of the models), run by run.
+    inside: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
