@@ -45,9 +45,10 @@ collector paused and the models frozen afterwards, as autodiff's CLI loads them.
 that subtracts two separately noisy processes, each tool's process also times its own
 import of the models (SQLAlchemy included) inside itself (``TIMED_IMPORT_DRIVERS``), and
 "own work, import timed inside" = whole process - that import - the ``python -c pass``
-process of the same round. Every run's changes are checked against the expected ones. ``--profile`` adds, for the largest
-size, a breakdown of one cold and one warm autodiff generate by phase (functions wrapped
-in the process, no profiler overhead) and a cProfile summary of each.
+process of the same round. Every run's changes are checked against the expected ones.
+``--profile`` adds, for the largest size, a breakdown of one cold and one warm autodiff
+generate by phase (functions wrapped in the process, no profiler overhead) and a cProfile
+summary of each.
 """
 
 from __future__ import annotations
