@@ -1,0 +1,88 @@
+"""Migration operations: plain data, each knowing if it can lose data and its inverse.
+
+Ops name tables by their name at the moment the op runs (renames are ops too), and
+carry whole objects (not just names) so that a renderer needs nothing else and
+``reverse()`` can rebuild what a drop removed. ``base`` holds what every op shares,
+``tables`` the ops on a table and its parts, ``objects`` those on views, triggers,
+enums and sequences; all are named from here (``ops.AddColumn``).
+"""
+
+from autodiff.ops.base import (
+    Op,
+    TableOp,
+)
+from autodiff.ops.objects import (
+    SEQUENCE_OPTIONS,
+    AddEnumValues,
+    AlterSequence,
+    CreateEnum,
+    CreateSequence,
+    CreateTrigger,
+    CreateView,
+    DropEnum,
+    DropSequence,
+    DropTrigger,
+    DropView,
+    EnumUse,
+    ReplaceEnum,
+)
+from autodiff.ops.tables import (
+    COLUMN_CHANGES,
+    AddCheck,
+    AddColumn,
+    AddForeignKey,
+    AddUnique,
+    AlterColumn,
+    CreateIndex,
+    CreateTable,
+    DropCheck,
+    DropColumn,
+    DropForeignKey,
+    DropIndex,
+    DropTable,
+    DropUnique,
+    RebuildTable,
+    RenameColumn,
+    RenameTable,
+    SetPrimaryKey,
+    SetTableComment,
+    SetTableOptions,
+)
+
+__all__ = [
+    "AddCheck",
+    "AddColumn",
+    "AddEnumValues",
+    "AddForeignKey",
+    "AddUnique",
+    "AlterColumn",
+    "AlterSequence",
+    "COLUMN_CHANGES",
+    "CreateEnum",
+    "CreateIndex",
+    "CreateSequence",
+    "CreateTable",
+    "CreateTrigger",
+    "CreateView",
+    "DropCheck",
+    "DropColumn",
+    "DropEnum",
+    "DropForeignKey",
+    "DropIndex",
+    "DropSequence",
+    "DropTable",
+    "DropTrigger",
+    "DropUnique",
+    "DropView",
+    "EnumUse",
+    "Op",
+    "RebuildTable",
+    "RenameColumn",
+    "RenameTable",
+    "ReplaceEnum",
+    "SEQUENCE_OPTIONS",
+    "SetPrimaryKey",
+    "SetTableComment",
+    "SetTableOptions",
+    "TableOp",
+]
