@@ -17,7 +17,6 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Integer,
     MetaData,
-    Sequence,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -46,7 +45,6 @@ from autodiff.loader import load_models, metadata_of
 from autodiff.model import (
     Check,
     Column,
-    Computed,
     Enum,
     ForeignKey,
     Index,
@@ -56,16 +54,14 @@ from autodiff.model import (
     Unique,
 )
 from autodiff.normalize import (
-    normalize_collation,
     normalize_deferral,
     normalize_expression,
     normalize_fk_action,
     normalize_index_order,
     normalize_type,
-    type_base,
 )
-from autodiff.sequences import canonical_nextval, model_sequences
-from autodiff.sqla_defaults import server_defaults
+from autodiff.sequences import model_sequences
+from autodiff.sqla_columns import dialect_option, model_column
 
 __all__ = ["Flavor", "in_default_schema", "load_models", "metadata_of", "rename_hints",
            "sa_dialect", "schema_from_metadata", "server_flavor"]
@@ -234,7 +230,7 @@ class Target:
         types = {name: normalize_type(self.dialect, t) for name, t in raw.items()}
         pk_cols = tuple(c.name for c in table.primary_key.columns)
         numbered = table.autoincrement_column  # looked up once: a property, not a field
-        columns = tuple(self.column(table, c, raw[c.name], types, pk_cols, numbered)
+        columns = tuple(model_column(self, table, c, raw[c.name], types, pk_cols, numbered)
                         for c in cols)
         uniques = [Unique(self.name(c), tuple(col.name for col in c.columns))
                    for c in table.constraints if isinstance(c, UniqueConstraint)]
@@ -268,101 +264,25 @@ class Target:
         found = []
         key = list(table.primary_key.columns)
         # SQLAlchemy's rule for PRIMARY KEY AUTOINCREMENT (SQLiteDDLCompiler).
-        if _dialect_option(table, "sqlite", "autoincrement") and len(key) == 1 \
+        if dialect_option(table, "sqlite", "autoincrement") and len(key) == 1 \
                 and issubclass(key[0].type._type_affinity or type(None), Integer) \
                 and not key[0].foreign_keys:
             if not next(c for c in columns if c.name == key[0].name).autoincrement:
                 raise ValueError("sqlite_autoincrement needs an INTEGER PRIMARY KEY in a rowid "
                                  "table (https://www.sqlite.org/autoinc.html)")
             found.append("AUTOINCREMENT")
-        if _dialect_option(table, "sqlite", "strict"):
+        if dialect_option(table, "sqlite", "strict"):
             found.append("STRICT")
-        if _dialect_option(table, "sqlite", "with_rowid") is False:
+        if dialect_option(table, "sqlite", "with_rowid") is False:
             found.append("WITHOUT ROWID")
         return tuple(found)
-
-    def column(self, table: SATable, col: SAColumn[Any], raw_type: str,
-               types: dict[str, str], pk_cols: tuple[str, ...],
-               numbered_col: SAColumn[Any] | None) -> Column:
-        """One column: type, nullability, default, numbering, generation, collation;
-        ``numbered_col`` is the table's ``autoincrement_column``."""
-        computed = None
-        if col.computed is not None:
-            persisted = col.computed.persisted
-            if persisted is None and self.dialect == "postgresql":
-                persisted = not getattr(self.sad, "supports_virtual_generated_columns", False)
-            computed = Computed(self.expression(col.computed.sqltext, types), bool(persisted))
-        autoincrement = self.autoincrement(table, col, raw_type, pk_cols, numbered_col)
-        default = on_update = None
-        # SERIAL and AUTO_INCREMENT columns are created without their server default.
-        numbered = autoincrement and col.identity is None and self.dialect != "sqlite"
-        if computed is None and not numbered:
-            default, on_update = server_defaults(self.dialect, self.ddl, col, types[col.name],
-                                                 self.default_sql(col))
-        return Column(
-            name=col.name, type=types[col.name],
-            nullable=bool(col.nullable) and col.name not in pk_cols,
-            default=canonical_nextval(default), autoincrement=autoincrement, computed=computed,
-            identity=self.identity(col),
-            collation=self.collation(table, col, raw_type, types[col.name]),
-            comment=col.comment if self.dialect != "sqlite" else None, on_update=on_update)
-
-    def identity(self, col: SAColumn[Any]) -> str | None:
-        """``"ALWAYS"`` for ``Identity(always=True)``, on PostgreSQL (which alone has it)."""
-        return "ALWAYS" if self.dialect == "postgresql" and getattr(col.identity, "always", False) \
-            else None
-
-    def autoincrement(self, table: SATable, col: SAColumn[Any], raw_type: str,
-                      pk_cols: tuple[str, ...], numbered_col: SAColumn[Any] | None) -> bool:
-        """Whether the database numbers the column itself, as SQLAlchemy creates it."""
-        if self.dialect == "sqlite":
-            # The rowid alias: a sole primary key declared exactly INTEGER, in a rowid table.
-            # https://www.sqlite.org/lang_createtable.html#rowid
-            return (pk_cols == (col.name,) and raw_type.upper() == "INTEGER"
-                    and _dialect_option(table, "sqlite", "with_rowid") is not False)
-        # SQLAlchemy numbers its autoincrement column (SERIAL, AUTO_INCREMENT) unless a
-        # Sequence of the model's own does it; PostgreSQL also has Identity() anywhere.
-        default = col.default
-        numbered = numbered_col is col and not (
-            isinstance(default, Sequence) and not default.optional)
-        if self.dialect == "postgresql":
-            return col.identity is not None or numbered
-        return numbered and (col.server_default is None or col.identity is not None)
-
-    def collation(self, table: SATable, col: SAColumn[Any], raw_type: str,
-                  type_: str) -> str | None:
-        """The column's collation as the database reports it."""
-        collation = getattr(col.type, "collation", None)
-        if self.dialect == "mysql" and type_base(type_) in _MYSQL_COLLATED:
-            # MySQL reports the collation a column ends up with (its own, its character
-            # set's, its table's) unless it is the database's default.
-            charset = getattr(col.type, "charset", None)
-            if raw_type.upper().startswith("NATIONAL "):
-                # https://dev.mysql.com/doc/refman/8.0/en/charset-national.html
-                charset = "utf8mb3" if "utf8mb3" in self.flavor.charsets else "utf8"
-            if collation is None and charset:
-                collation = self.flavor.charsets.get(charset)
-            collation = collation or self._table_collation(table)
-            if collation == self.flavor.collation:
-                return None
-        return normalize_collation(self.dialect, collation)
-
-    def _table_collation(self, table: SATable) -> str | None:
-        options = {k.split("_", 1)[1].replace("_", " ").lower(): v
-                   for k, v in table.kwargs.items() if k.startswith(("mysql_", "mariadb_"))}
-        collate = options.get("collate") or options.get("default collate")
-        if collate:
-            return str(collate)
-        charset = next((options[k] for k in ("charset", "default charset", "character set",
-                                             "default character set") if k in options), None)
-        return self.flavor.charsets.get(str(charset)) if charset else None
 
     def index(self, ix: SAIndex, types: dict[str, str]) -> Index:
         """An index: plain columns, or all its parts as expressions, each with its order."""
         keyed = [_sort_order(e, ix) for e in ix.expressions]
         parts = [p for p, _, _ in keyed]
         orders = tuple(self.order(ix, desc, nulls) for _, desc, nulls in keyed)
-        where_clause = _dialect_option(ix, self.dialect, "where") \
+        where_clause = dialect_option(ix, self.dialect, "where") \
             if self.dialect in ("postgresql", "sqlite") else None
         where = self.expression(where_clause, types) if where_clause is not None else None
         name = self.name(ix) or ""
@@ -391,9 +311,6 @@ class Target:
                           deferrable, initially)
 
 
-# MySQL types that have a collation. https://dev.mysql.com/doc/refman/8.0/en/charset-column.html
-_MYSQL_COLLATED = {"char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum",
-                   "set"}
 _COLLATE = re.compile(
     r"""(\s+(CHARACTER SET|COLLATE)\s+("(?:[^"]|"")*"|`(?:[^`]|``)*`|[\w$]+))+$""", re.I)
 _ORDERING = (operators.desc_op, operators.asc_op, operators.nulls_first_op,
@@ -417,15 +334,6 @@ def _default_key(arg: Any) -> tuple[Any, ...] | None:
         if not len(clauses) and not getattr(arg, "packagenames", ()):
             return (type(arg), getattr(arg, "name", None))
     return None
-
-
-def _dialect_option(obj: Any, dialect: str, name: str) -> Any:
-    """``obj.dialect_options[dialect][name]``, or None where the model gives no option
-    for ``dialect`` (asking builds that dialect's defaults for the object: 2,000 indexes
-    of 1,000 models, a tenth of the first schema_from_metadata) or SQLAlchemy has no
-    such option."""
-    options = obj.dialect_options
-    return options[dialect].get(name) if dialect in options else None
 
 
 def _fulltext(ix: SAIndex) -> bool:
