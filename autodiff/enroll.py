@@ -22,6 +22,7 @@ from autodiff import __version__, versiontable
 from autodiff.database import Database
 from autodiff.dialects import dialect_for
 from autodiff.drift import ignored_tables
+from autodiff.enroll_foreign import Foreign, fastmigrate_version, foreign_table, foreign_versions
 from autodiff.errors import AutodiffError, ConfigError, ConnectionFailed, ScriptFailed
 from autodiff.findings import Finding, Sides, differences
 from autodiff.model import Schema
@@ -29,8 +30,6 @@ from autodiff.runner import Session, session
 from autodiff.scripts import SUM_FILE, Script, discover, write_sum
 
 INITIAL_NAME = "0001-initialize.sql"
-FASTMIGRATE_TABLE = "_meta"
-ALEMBIC_TABLE = "alembic_version"
 
 
 class AlreadyManaged(AutodiffError):
@@ -41,20 +40,6 @@ class EnrollRefused(AutodiffError):
     """The live schema matches no verifiable version: nothing was written or marked."""
 
     exit_code = 1
-
-
-@dataclass(frozen=True)
-class Foreign:
-    """Another migration tool's version table found in the database."""
-
-    tool: str  # "fastmigrate" or "alembic"
-    table: str
-    versions: tuple[str, ...]  # fastmigrate: one number; Alembic: its head revision(s)
-
-    def describe(self) -> str:
-        """E.g. ``fastmigrate's _meta table (version 2)``."""
-        label = "version" if self.tool == "fastmigrate" else "revision"
-        return f"{self.tool}'s {self.table} table ({label} {', '.join(self.versions) or 'none'})"
 
 
 @dataclass(frozen=True)
@@ -90,17 +75,6 @@ class Enrolled:
 
 
 # -- pure parts ---------------------------------------------------------------------------
-
-def foreign_table(schema: Schema) -> tuple[str, str] | None:
-    """(tool, table) when ``schema`` holds fastmigrate's or Alembic's version table."""
-    shapes = ((FASTMIGRATE_TABLE, "fastmigrate", {"id", "version"}),
-              (ALEMBIC_TABLE, "alembic", {"version_num"}))
-    for table_name, tool, columns in shapes:
-        table = schema.table(table_name)
-        if table is not None and {c.name for c in table.columns} == columns:
-            return tool, table_name
-    return None
-
 
 def comparable(schema: Schema, ignore: tuple[str, ...], foreign: Foreign | None) -> Schema:
     """``schema`` less ignored tables and the other tool's version table."""
@@ -143,24 +117,12 @@ def claimed_version(foreign: Foreign | None, scripts: list[Script],
     if foreign is None:
         return wanted
     if foreign.tool == "fastmigrate":
-        return _fastmigrate_version(foreign, numbers, wanted)
+        return fastmigrate_version(foreign, numbers, wanted)
     if scripts and wanted is None:
         raise ConfigError(f"the database is managed by Alembic ({foreign.describe()}): say "
                           "which autodiff script matches that revision",
                           hint="pass --version N; enroll verifies the claim before marking it")
     return wanted
-
-
-def _fastmigrate_version(foreign: Foreign, numbers: set[int], wanted: int | None) -> int:
-    version = int(foreign.versions[0])
-    if wanted is not None and wanted != version:
-        raise ConfigError(f"--version {wanted}: fastmigrate's {foreign.table} says version "
-                          f"{version}", hint="drop --version; enroll verifies fastmigrate's")
-    if version > 0 and version not in numbers:
-        raise ConfigError(f"fastmigrate's {foreign.table} says version {version}, but no "
-                          f"script has number {version}",
-                          hint="point --migrations at fastmigrate's migrations folder")
-    return version
 
 
 Results = list[tuple[Script, list[Finding]]]
@@ -280,21 +242,7 @@ def _survey(db: Database) -> tuple[Schema, Foreign | None]:
         found = foreign_table(schema)
         if found is None:
             return schema, None
-        return schema, Foreign(*found, _foreign_versions(s, found[1]))
-
-
-def _foreign_versions(s: Session, table: str) -> tuple[str, ...]:
-    q = s.dialect.quote
-    if table == FASTMIGRATE_TABLE:
-        rows = s.dialect.query(s.conn, f"SELECT {q('version')} FROM {q(table)} "
-                                       f"WHERE {q('id')} = 1")
-        if not rows:
-            raise ConfigError(f"fastmigrate's {table} table has no version row",
-                              hint="fastmigrate keeps its version in the row with id = 1")
-    else:
-        rows = s.dialect.query(s.conn, f"SELECT {q('version_num')} FROM {q(table)} "
-                                       f"ORDER BY {q('version_num')}")
-    return tuple(str(row[0]) for row in rows)
+        return schema, Foreign(*found, foreign_versions(s, found[1]))
 
 
 def _verify_scripts(req: EnrollRequest, scripts: list[Script], live: Schema,
