@@ -46,7 +46,7 @@ class RecordMeta(type):
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
                 **kwargs: Any) -> RecordMeta:
         own = [_Field(n, namespace.pop(n, MISSING))
-               for n, hint in namespace.get("__annotations__", {}).items()
+               for n, hint in _annotations(name, namespace).items()
                if not _is_class_var(hint)]
         inherited = next((b._record_fields for b in bases if isinstance(b, RecordMeta)), ())
         fields = (*inherited, *own)
@@ -55,6 +55,18 @@ class RecordMeta(type):
                          _record_compared=tuple(f.name for f in fields if f.compare),
                          __match_args__=tuple(f.name for f in fields))
         return super().__new__(mcs, name, bases, namespace, **kwargs)
+
+
+def _annotations(name: str, namespace: dict[str, Any]) -> dict[str, Any]:
+    # From Python 3.14 (PEP 649) a class body's annotations are a function evaluated on
+    # demand, so the namespace has no __annotations__ dict while the class is built,
+    # except under ``from __future__ import annotations``, which every module declaring
+    # a Record has (a test checks it). Without it, refuse rather than make a fieldless class.
+    if "__annotations__" not in namespace and any(key.startswith("__annotate")
+                                                  for key in namespace):
+        raise TypeError(f"{name}: a Record's module needs `from __future__ import "
+                        "annotations` (its fields are read while the class is built)")
+    return namespace.get("__annotations__", {})
 
 
 def _is_class_var(hint: Any) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import pickle
+import re
 from dataclasses import FrozenInstanceError, field
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -97,3 +99,20 @@ def test_every_op_round_trips_through_pickle_and_reverse() -> None:
     subclasses = [cls for cls in vars(ops).values()
                   if isinstance(cls, type) and issubclass(cls, ops.Op)]
     assert len(subclasses) > 30 and all(issubclass(cls, Record) for cls in subclasses)
+
+
+def test_lazy_annotations_are_refused_not_read_as_no_fields() -> None:
+    # What Python 3.14 gives a class body without `from __future__ import annotations`:
+    # an annotate function and no __annotations__ dict.
+    with pytest.raises(TypeError, match="from __future__ import annotations"):
+        type(Record)("Lazy", (Record,), {"__annotate__": lambda fmt: {"table": str}})
+
+
+def test_every_module_declaring_a_record_postpones_its_annotations() -> None:
+    root = Path(__file__).resolve().parent.parent
+    declaring = [path for folder in ("autodiff", "tests") for path in (root / folder).rglob("*.py")
+                 if re.search(r"^class \w+\((Record|Op|TableOp)\)", path.read_text(), re.M)]
+    assert len(declaring) >= 4  # the op modules and this one
+    missing = [str(p.relative_to(root)) for p in declaring
+               if "from __future__ import annotations" not in p.read_text()]
+    assert missing == []
