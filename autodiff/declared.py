@@ -75,13 +75,14 @@ class Declared:
 
 def declared_by(metadata: MetaData, dialect: str, flavor: Flavor) -> Declared:
     """The models' :class:`Declared`, compiled for ``dialect`` on that server."""
-    from autodiff.sqla import rename_hints, schema_from_metadata
+    from autodiff.sqla import check_foreign_keys, rename_hints, schema_from_metadata
     from autodiff.sqla_unmodelled import (
         other_schema_references,
         other_schema_tables,
         unmodelled_options,
     )
 
+    check_foreign_keys(metadata)
     references = tuple((f"{c.table.name} ({', '.join(c.column_keys)})", c.referred_table.fullname)
                        for c in other_schema_references(metadata, dialect))
     return Declared(schema_from_metadata(metadata, dialect, flavor=flavor),

@@ -87,6 +87,9 @@ def _import(module_part: str, base_dir: Path) -> Any:
     except Exception as exc:  # noqa: BLE001 - any error in user code is reported, not raised
         raise ConfigError(_user_error(exc), hint="fix the models module; the error is "
                                                  "in your code, not in autodiff") from None
+    except SystemExit as exc:  # sys.exit() in a models module: its code means nothing here
+        raise ConfigError(_user_error(exc), hint="a models module must not exit when "
+                                                 "imported") from None
 
 
 def _package_module(path: Path) -> tuple[str | None, Path]:

@@ -63,8 +63,8 @@ from autodiff.normalize import (
 from autodiff.sequences import model_sequences
 from autodiff.sqla_columns import dialect_option, model_column
 
-__all__ = ["Flavor", "in_default_schema", "load_models", "metadata_of", "rename_hints",
-           "sa_dialect", "schema_from_metadata", "server_flavor"]
+__all__ = ["Flavor", "check_foreign_keys", "in_default_schema", "load_models", "metadata_of",
+           "rename_hints", "sa_dialect", "schema_from_metadata", "server_flavor"]
 
 RENAMED_FROM = "renamed_from"
 
@@ -112,6 +112,24 @@ def schema_from_metadata(metadata: MetaData, dialect: str, *,
     sequences = model_sequences(metadata, target.sad.type_compiler_instance.process) \
         if dialect == "postgresql" else ()
     return Schema(dialect, tables=tables, enums=enums, sequences=sequences)
+
+
+def check_foreign_keys(metadata: MetaData) -> None:
+    """ConfigError for a ForeignKey whose table or column the models do not declare.
+
+    SQLAlchemy resolves a ForeignKey's target when something first asks for it, so such
+    a model loads fine and would fail deep inside a later step, as a traceback.
+    """
+    from sqlalchemy.exc import NoReferencedColumnError, NoReferencedTableError
+
+    for table in metadata.tables.values():
+        for fk in table.foreign_keys:
+            try:
+                fk.column  # noqa: B018 - resolving is the check
+            except (NoReferencedTableError, NoReferencedColumnError) as exc:
+                raise ConfigError(f"error in models: table {table.fullname}: {exc}",
+                                  hint="declare the referenced table in the same MetaData, "
+                                       "or fix the ForeignKey's target") from None
 
 
 def rename_hints(metadata: MetaData) -> Renames:

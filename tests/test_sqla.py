@@ -177,12 +177,13 @@ ERRORS = [
     (DECLARATIVE, "elsewhere.py:Base", ["models file not found", "elsewhere.py"]),
     (DECLARATIVE, "no_such_pkg_xyz.models:Base", ["cannot import models module"]),
     (DECLARATIVE, "models.py", ["models must be module:attr or path/file.py:attr"]),
+    ("import sys\n\nsys.exit(3)\n", "models.py:Base", ["models.py:3", "SystemExit: 3"]),
 ]
 
 
 @pytest.mark.parametrize(("text", "spec", "says"), ERRORS,
                          ids=["syntax", "name", "module", "attribute", "mapping", "missing-attr",
-                              "not-metadata", "no-file", "no-module", "no-colon"])
+                              "not-metadata", "no-file", "no-module", "no-colon", "exit"])
 def test_errors_in_models_are_one_line_config_errors(tmp_path: Path, text: str, spec: str,
                                                      says: list[str]) -> None:
     folder = tmp_path / unique_name()  # a new file path: nothing cached
@@ -262,6 +263,33 @@ def test_the_cli_exits_2_naming_the_users_line(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "models.py:3: NameError: name 'undefined_name' is not defined" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("target", "says"), [
+    ("nope.id", "could not find table 'nope'"),
+    ("users.nope", "table 'users' has no column named 'nope'"),
+], ids=["no-table", "no-column"])
+def test_a_foreign_key_to_nothing_is_one_line_naming_it(empty_db: Database, tmp_path: Path,
+                                                         target: str, says: str) -> None:
+    # SQLAlchemy resolves a ForeignKey's target lazily, deep inside a later step.
+    write(tmp_path, "models.py", DECLARATIVE + textwrap.dedent(f"""
+        from sqlalchemy import ForeignKey
+
+
+        class Post(Base):
+            __tablename__ = "posts"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            user_id: Mapped[int] = mapped_column(ForeignKey({target!r}))
+    """))
+    (tmp_path / "migrations").mkdir()
+    for command in (["generate", "-m", "first", "--db", empty_db.spec, "--models",
+                     "models.py:Base"], ["diff", empty_db.spec, "models:models.py:Base"]):
+        done = run_cli(*command, cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        error = next(line for line in done.stderr.splitlines() if line.startswith("error"))
+        assert "error in models: table posts:" in error and says in error
+    assert not list((tmp_path / "migrations").glob("*.sql"))
 
 
 def test_a_model_the_dialect_cannot_compile_is_a_config_error() -> None:
