@@ -110,7 +110,7 @@ def _generate(req: Request, scripts: list[Script], declared: Declared,
     hints, desired = declared.hints, declared.schema
     current = head.schema()
     current, desired = managed_parts(current, desired, req.ignore)
-    renames = _merge(hints, req.renames)
+    renames = _merge(_pending_hints(hints, current, req.renames), req.renames)
     _check_renames(renames, current, desired)
     renames, notes = _settle_renames(current, desired, renames, req.ask)
     current, desired = managed_parts(current, desired, req.ignore, renames)
@@ -230,6 +230,37 @@ def managed_parts(current: Schema, desired: Schema, ignore: tuple[str, ...],
     desired = replace(desired, views=after.views, enums=desired.enums + kept_enums,
                       triggers=after.triggers, sequences=desired.sequences + kept_sequences)
     return current, desired
+
+
+def _pending_hints(hints: Renames, current: Schema, given: Renames) -> Renames:
+    """The models' ``renamed_from`` hints still to carry out at head.
+
+    A hint stays in the model after its rename was applied (it documents it in review),
+    so one whose new name is already at head is done and left out. One whose old name
+    is not at head either points at nothing: ConfigError naming the hint.
+    """
+    tables = {}
+    for old, new in hints.tables.items():
+        if current.table(new) is not None:
+            continue
+        if current.table(old) is None:
+            raise _stale_hint(f"table {new}", f"table {old}")
+        tables[old] = new
+    renamed = apply_renames(current, Renames({**tables, **given.tables}))
+    columns = {}
+    for (table, old), new in hints.columns.items():
+        at_head = renamed.table(table)
+        if at_head is not None and at_head.column(new) is not None:
+            continue
+        if at_head is None or at_head.column(old) is None:
+            raise _stale_hint(f"column {table}.{new}", f"column {table}.{old}")
+        columns[(table, old)] = new
+    return Renames(tables, columns)
+
+
+def _stale_hint(where: str, old: str) -> ConfigError:
+    return ConfigError(f'the models\' info={{"renamed_from": ...}} on {where} names {old}, '
+                       "which is not at head", hint="fix the old name, or remove the hint")
 
 
 def _merge(hints: Renames, given: Renames) -> Renames:

@@ -94,15 +94,53 @@ def test_unhinted_drop_and_add_is_marked_and_explained(tmp_path: Path) -> None:
     assert "drop column students.last_name" in text and "! DESTRUCTIVE" in text
 
 
-def test_rename_hint_in_the_model_needs_no_flag(tmp_path: Path) -> None:
-    db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
-    project(tmp_path, db)
+HINTED = """
+    __tablename__ = "pupils"
+    __table_args__ = {"info": {"renamed_from": "students"}}
+    surname: Mapped[str] = mapped_column(String(50), info={"renamed_from": "last_name"})
+"""
+
+
+def test_rename_hints_in_the_model_need_no_flag_and_stay(fresh_db: Database,
+                                                          tmp_path: Path) -> None:
+    project(tmp_path, fresh_db)
     student_models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
     cli(tmp_path, "generate", "-m", "init")
-    student_models(tmp_path, 'surname: Mapped[str] = mapped_column(\n'
-                     '    String(50), info={"renamed_from": "last_name"})\n')
+    cli(tmp_path, "upgrade")
+    execute(fresh_db, "INSERT INTO students (id, first_name, last_name) "
+                      "VALUES (1, 'Ada', 'Lovelace')")
+    student_models(tmp_path, HINTED)
     cli(tmp_path, "generate", "-m", "rename")
-    assert "rename column students.last_name to surname" in sql_of(tmp_path, "0002")
+    text = sql_of(tmp_path, "0002")
+    assert "rename table students to pupils" in text
+    assert "rename column pupils.last_name to surname" in text
+    cli(tmp_path, "upgrade")
+    assert rows(fresh_db, "SELECT id, first_name, surname FROM pupils") == [
+        (1, "Ada", "Lovelace")]
+    # The hints stay in the model, as the record of the rename: done, so nothing to do.
+    assert "No changes detected." in cli(tmp_path, "generate", "-m", "again", "--no-input")
+    student_models(tmp_path, textwrap.dedent(HINTED) + 'age: Mapped[int | None] = mapped_column(Integer)\n')
+    cli(tmp_path, "generate", "-m", "add age", "--no-input")
+    (added,) = statements(sql_of(tmp_path, "0003"))
+    assert "ADD COLUMN" in added.upper() and "age" in added
+
+
+@pytest.mark.parametrize(("body", "says"), [
+    ('__tablename__ = "pupils"\n__table_args__ = {"info": {"renamed_from": "nobody"}}\n',
+     "on table pupils names table nobody"),
+    ('surname: Mapped[str] = mapped_column(String(50), info={"renamed_from": "last_name"})\n',
+     "on column students.surname names column students.last_name"),
+], ids=["table", "column"])
+def test_a_hint_naming_nothing_at_head_is_an_error_naming_the_hint(
+        tmp_path: Path, body: str, says: str) -> None:
+    db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
+    project(tmp_path, db)
+    student_models(tmp_path, 'nickname: Mapped[str] = mapped_column(String(50))\n')
+    cli(tmp_path, "generate", "-m", "init")
+    student_models(tmp_path, body)
+    done = run_cli("generate", "-m", "rename", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert says in done.stderr and "remove the hint" in done.stderr
 
 
 def test_interactive_answer_makes_a_rename(tmp_path: Path) -> None:
