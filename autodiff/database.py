@@ -138,6 +138,10 @@ def parse_database(spec: str, base_dir: Path | None = None) -> Database:
     return Database(dialect, spec, url=url)
 
 
+_DEV_DB_EXAMPLE = {"postgresql": "postgresql://postgres@localhost:5432/postgres",
+                   "mysql": "mysql://root@localhost:3306/"}
+
+
 def with_dev_db(db: Database, spec: str | None) -> Database:
     """``db`` with its scratch databases (replays, proofs) created on the server of the
     dev database ``spec`` (as Atlas's dev database) instead of on its own. The dev
@@ -152,7 +156,7 @@ def with_dev_db(db: Database, spec: str | None) -> Database:
     server = parse_server(spec)
     if server.url is None:
         raise ConfigError(f"dev database {spec.strip()} is not a server URL",
-                          hint=f"e.g. {db.dialect}://user@localhost:port/{db.dialect}")
+                          hint=f"e.g. {_DEV_DB_EXAMPLE[db.dialect]}")
     if server.dialect != db.dialect:
         raise ConfigError(f"dev database {server.display} is {server.dialect}, the database "
                           f"{db.dialect}: replays must run on its kind of server")

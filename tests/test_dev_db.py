@@ -20,7 +20,7 @@ from helpers import execute, rows, run_cli, scratch_names, student_models, write
 
 from autodiff import api
 from autodiff.config import load_settings
-from autodiff.database import Database, parse_database, with_dev_db
+from autodiff.database import Database, parse_database, parse_server, with_dev_db
 from autodiff.dialects import dialect_for
 from autodiff.errors import ConfigError, ConnectionFailed
 from autodiff.head import SCRATCH_PREFIX, replaying_message, scratch_database
@@ -52,6 +52,17 @@ def test_a_dev_db_that_cannot_serve_is_refused(target: str, dev: str, words: str
         with_dev_db(parse_database(target), dev)
     assert words in err.value.message
     assert "secret" not in err.value.message
+
+
+@pytest.mark.parametrize(("target", "example"), [
+    (PG, "postgresql://postgres@localhost:5432/postgres"),
+    ("mysql://root@h/app", "mysql://root@localhost:3306/"),
+])
+def test_a_dev_db_that_is_no_url_is_shown_one_that_is(target: str, example: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        with_dev_db(parse_database(target), "notaurl")
+    assert err.value.hint == f"e.g. {example}"
+    assert parse_server(example).url is not None  # the example itself is taken
 
 
 def test_dev_db_from_pyproject_then_environment_then_flag(

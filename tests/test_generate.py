@@ -6,6 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import new_database
 from helpers import (
     LEFT_OUT_MODELS,
     LOST_OPTIONS,
@@ -19,6 +20,7 @@ from helpers import (
 import autodiff
 from autodiff import api
 from autodiff.database import Database
+from autodiff.dialects import dialect_for
 from autodiff.diff import Renames
 from autodiff.errors import ConfigError
 
@@ -119,7 +121,8 @@ def test_rename_hints_in_the_model_need_no_flag_and_stay(fresh_db: Database,
         (1, "Ada", "Lovelace")]
     # The hints stay in the model, as the record of the rename: done, so nothing to do.
     assert "No changes detected." in cli(tmp_path, "generate", "-m", "again", "--no-input")
-    student_models(tmp_path, textwrap.dedent(HINTED) + 'age: Mapped[int | None] = mapped_column(Integer)\n')
+    student_models(tmp_path, textwrap.dedent(HINTED)
+                   + 'age: Mapped[int | None] = mapped_column(Integer)\n')
     cli(tmp_path, "generate", "-m", "add age", "--no-input")
     (added,) = statements(sql_of(tmp_path, "0003"))
     assert "ADD COLUMN" in added.upper() and "age" in added
@@ -429,7 +432,7 @@ def test_without_a_terminal_nothing_waits_on_a_prompt(tmp_path: Path) -> None:
 def test_the_server_flavor_needs_no_scratch_database(tmp_path: Path, exists: bool,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """On PostgreSQL, the version is read from the server, whether or not db exists yet."""
-    from conftest import new_database, require_server
+    from conftest import require_server
 
     from autodiff import head
     from autodiff.dialects import dialect_for
@@ -554,3 +557,28 @@ def test_generated_scripts_are_told_from_hand_written_ones_by_their_header() -> 
     assert generated_message("-- 0004-x.sql: x\n") is None
     # Quoting the header further down does not make a hand-written script generated.
     assert generated_message("SELECT 1;\n" + text) is None
+
+
+def test_a_script_failing_in_the_proof_says_the_database_was_not_touched(
+        tmp_path: Path) -> None:
+    # PostgreSQL refuses DEFAULT 0 on a boolean, which the model asks for by mistake.
+    db = new_database("postgresql", tmp_path)
+    try:
+        project(tmp_path, db)
+        student_models(tmp_path)
+        cli(tmp_path, "generate", "-m", "init")
+        cli(tmp_path, "upgrade")
+        student_models(tmp_path, "from sqlalchemy import Boolean\n"
+                                 'flag: Mapped[bool] = mapped_column(Boolean, '
+                                 'server_default=text("0"))\n')
+        done = run_cli("generate", "-m", "add flag", cwd=tmp_path)
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        error, hint = [line for line in done.stderr.splitlines()
+                       if line.startswith(("error:", "hint:"))]
+        assert error.startswith("error: the proof failed: 0002-add-flag.sql failed at line")
+        assert "scratch database" in hint and "your database was not touched" in hint
+        assert "still at version" not in done.stderr
+        assert not list((tmp_path / "migrations").glob("0002*"))
+        assert autodiff.get_db_version(db) == 1
+    finally:
+        dialect_for(db).drop_database(db)
