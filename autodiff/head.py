@@ -74,9 +74,15 @@ def create_scratch(scratch: Database, like: Database) -> None:
     try:
         dialect_for(scratch).create_database(scratch, like=template)
     except ConnectionFailed as exc:
-        raise ConnectionFailed(exc.message, hint=exc.hint or (
-            "replays need a server where you may create databases: name one with --dev-db "
-            "URL (AUTODIFF_DEV_DB, or dev_db in [tool.autodiff])")) from None
+        raise ConnectionFailed(exc.message, hint=exc.hint or _scratch_hint(exc)) from None
+
+
+def _scratch_hint(exc: ConnectionFailed) -> str:
+    if exc.message.startswith("cannot connect"):
+        return ("check that the server runs and lets that user in: replays create a scratch "
+                "database on it (or on the server --dev-db URL names)")
+    return ("replays need a server where you may create databases: name one with --dev-db "
+            "URL (AUTODIFF_DEV_DB, or dev_db in [tool.autodiff])")
 
 
 @contextmanager

@@ -128,8 +128,8 @@ def test_unreadable_script_exits_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("url", "expected"), [
-    ("postgresql://u:s3cret@127.0.0.1:1/db", "cannot connect to postgresql://u:***@127.0.0.1:1/db"),
-    ("mysql://u:s3cret@127.0.0.1:1/db", "cannot connect to mysql://u:***@127.0.0.1:1/db"),
+    ("postgresql://u:s3cret@127.0.0.1:1/db", "cannot connect to postgresql://u:***@127.0.0.1:1"),
+    ("mysql://u:s3cret@127.0.0.1:1/db", "cannot connect to mysql://u:***@127.0.0.1:1"),
     ("postgresql://u:s3cret@127.0.0.1:5432", "no database name in"),
     ("oracle://u:s3cret@host/db", "unsupported database URL scheme 'oracle'"),
     ("postgresql://u:s3cret@host:notaport/db", "malformed database URL"),
@@ -138,6 +138,20 @@ def test_bad_urls_exit_2_with_password_masked(tmp_path: Path, url: str, expected
     write(tmp_path / "m", "0001-a.sql", "SELECT 1;")
     err = fails(run_cli("status", "--db", url, "--migrations", str(tmp_path / "m")), 2)
     assert expected in err
+    assert "s3cret" not in err
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "mysql"])
+def test_generate_on_a_server_that_is_down_names_that_server(tmp_path: Path,
+                                                             scheme: str) -> None:
+    write(tmp_path, "models.py", "from sqlalchemy import MetaData\nmetadata = MetaData()\n")
+    (tmp_path / "m").mkdir()
+    err = fails(run_cli("generate", "-m", "x", "--db", f"{scheme}://u:s3cret@127.0.0.1:1/app",
+                        "--migrations", "m", "--models", "models.py:metadata",
+                        cwd=tmp_path), 2)
+    assert f"cannot connect to {scheme}://u:***@127.0.0.1:1" in err
+    assert "scratch_" not in err.split("\n")[0]  # not a scratch database's name
+    assert "--dev-db" not in err or "check that the server runs" in err
     assert "s3cret" not in err
 
 

@@ -46,7 +46,9 @@ class MySQLDialect(Dialect):
             return pymysql.connect(**params)
         except pymysql.Error as exc:
             reason = mask(self.user_error(exc), db)
-            raise ConnectionFailed(f"cannot connect to {db.display}: {reason}") from None
+            # A connection to the server only (to create a database) names the server.
+            where = db.display if database is None else db.server_display
+            raise ConnectionFailed(f"cannot connect to {where}: {reason}") from None
 
     def in_transaction(self, conn: Any) -> bool:
         return bool(conn.server_status & SERVER_STATUS_IN_TRANS)

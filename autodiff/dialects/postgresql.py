@@ -51,7 +51,9 @@ class PostgreSQLDialect(Dialect):
             conn = psycopg.connect(autocommit=True, **params)
         except psycopg.Error as exc:
             reason = mask(self.user_error(exc), db)
-            raise ConnectionFailed(f"cannot connect to {db.display}: {reason}") from None
+            # A connection to the server only (to create a database) names the server.
+            where = db.display if database is None else db.server_display
+            raise ConnectionFailed(f"cannot connect to {where}: {reason}") from None
         if conn.info.server_version >= 140000:
             # A runner killed mid-statement otherwise keeps its transaction and the run lock
             # until the statement ends; with this the server notices within a second.
