@@ -187,6 +187,11 @@ _FLOATS = {"real": 1, "float": 1, "double": 2, "double precision": 2}
 _INF = float("inf")
 
 
+def _quoted_values(type_: str) -> list[str]:
+    """The values of ``enum('a','it''s')`` or ``set(...)``, quotes undone."""
+    return [v.replace("''", "'") for v in re.findall(r"'((?:[^']|'')*)'", type_)]
+
+
 def _args(type_: str) -> list[int]:
     found = re.search(r"\(([\d\s,]+)\)", type_)
     return [int(a) for a in found.group(1).split(",")] if found else []
@@ -220,6 +225,8 @@ def narrows(old: str, new: str, dialect: str) -> bool:
     if old == new:
         return False
     ob, nb = type_base(old), type_base(new)
+    if ob == nb and ob in ("enum", "set"):  # MySQL's: a value dropped is lost or refused
+        return not set(_quoted_values(old)) <= set(_quoted_values(new))
     if nb in _STRING_BASES:  # anything fits a string long enough to print it
         return _length(new, dialect) < (_length(old, dialect) if ob in _STRING_BASES else 40)
     if ob in _INT_DIGITS and nb in _INT_DIGITS:

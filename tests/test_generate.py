@@ -582,3 +582,23 @@ def test_a_script_failing_in_the_proof_says_the_database_was_not_touched(
         assert autodiff.get_db_version(db) == 1
     finally:
         dialect_for(db).drop_database(db)
+
+
+def test_an_enum_losing_a_value_is_destructive_on_mysql(tmp_path: Path) -> None:
+    db = new_database("mysql", tmp_path)
+    try:
+        project(tmp_path, db)
+        enum = 'state: Mapped[str] = mapped_column(Enum({}, name="state"))\n'
+        student_models(tmp_path, "from sqlalchemy import Enum\n"
+                       + enum.format('"new", "doing", "done"'))
+        cli(tmp_path, "generate", "-m", "init")
+        cli(tmp_path, "upgrade")
+        student_models(tmp_path, "from sqlalchemy import Enum\n" + enum.format('"new", "doing"'))
+        out = cli(tmp_path, "generate", "-m", "no done", "--sql", "--no-input")
+        assert "! DESTRUCTIVE" in out and "alter column students.state" in out
+        student_models(tmp_path, "from sqlalchemy import Enum\n"
+                       + enum.format('"new", "doing", "done", "gone"'))
+        out = cli(tmp_path, "generate", "-m", "more", "--sql", "--no-input")
+        assert "alter column students.state" in out and "DESTRUCTIVE" not in out
+    finally:
+        dialect_for(db).drop_database(db)

@@ -174,6 +174,11 @@ def test_a_rebuild_with_the_schema_before_names_what_it_loses() -> None:
     ("mysql", "text", "varchar(1000)", True),
     ("mysql", "tinytext", "varchar(1000)", False),
     ("mysql", "int", "tinyint", True),
+    ("mysql", "enum('new','doing','done')", "enum('new','doing')", True),
+    ("mysql", "enum('new','doing')", "enum('new','doing','done')", False),
+    ("mysql", "enum('a','b')", "enum('b','a')", False),
+    ("mysql", "set('a','it''s')", "set('a','c')", True),
+    ("mysql", "set('a','it''s')", "set('it''s','a','c')", False),
     ("sqlite", "INTEGER", "int", False),
 ])
 def test_narrowing(dialect: str, old: str, new: str, expected: bool) -> None:
