@@ -42,9 +42,13 @@ def model_column(target: Target, table: SATable, col: SAColumn[Any], raw_type: s
     if computed is None and not numbered:
         default, on_update = server_defaults(dialect, target.ddl, col, types[col.name],
                                              target.default_sql(col))
+    nullable = bool(col.nullable) and col.name not in pk_cols
+    if computed is not None and getattr(target.sad, "is_mariadb", False):
+        # MariaDB takes no NOT NULL on a generated column (a syntax error) and reports
+        # each one nullable: https://mariadb.com/kb/en/generated-columns/
+        nullable = True
     return Column(
-        name=col.name, type=types[col.name],
-        nullable=bool(col.nullable) and col.name not in pk_cols,
+        name=col.name, type=types[col.name], nullable=nullable,
         default=canonical_nextval(default), autoincrement=autoincrement, computed=computed,
         identity=_identity(dialect, col),
         collation=_collation(target, table, col, raw_type, types[col.name]),

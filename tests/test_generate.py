@@ -602,3 +602,18 @@ def test_an_enum_losing_a_value_is_destructive_on_mysql(tmp_path: Path) -> None:
         assert "alter column students.state" in out and "DESTRUCTIVE" not in out
     finally:
         dialect_for(db).drop_database(db)
+
+
+def test_a_generated_column_not_null_in_the_model_round_trips(fresh_db: Database,
+                                                               tmp_path: Path) -> None:
+    # MariaDB refuses NOT NULL on a generated column, and reports them all nullable.
+    project(tmp_path, fresh_db)
+    student_models(tmp_path, "from sqlalchemy import Computed\n"
+                   "age: Mapped[int] = mapped_column(Integer)\n"
+                   'twice: Mapped[int] = mapped_column(Integer, Computed("age * 2"))\n')
+    assert "Verified" in cli(tmp_path, "generate", "-m", "init")
+    cli(tmp_path, "upgrade")
+    execute(fresh_db, "INSERT INTO students (id, first_name, age) VALUES (1, 'Ada', 36)")
+    assert rows(fresh_db, "SELECT twice FROM students") == [(72,)]
+    assert "No changes detected." in cli(tmp_path, "generate", "-m", "again", "--no-input")
+    cli(tmp_path, "check")
