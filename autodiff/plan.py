@@ -25,6 +25,7 @@ from dataclasses import replace
 from autodiff import ops
 from autodiff.depends import table_order, view_order
 from autodiff.diff import apply_renames
+from autodiff.innodb import implicit_index_name
 from autodiff.model import Column, ForeignKey, Index, Schema, Table
 from autodiff.plan_context import Context, renames_of, untouched, views_reading
 from autodiff.plan_sqlite import sqlite_rebuilds
@@ -68,7 +69,7 @@ def plan(changes: Iterable[ops.Op], current: Schema, desired: Schema) -> tuple[o
         steps += _views_over_retyped_columns(steps, ctx)
     steps = _order_tables(steps, ctx)
     if ctx.dialect == "mysql":
-        steps += _implicit_foreign_key_indexes(steps, ctx)
+        steps = _renamed_implicit_indexes(steps, ctx) + _implicit_foreign_key_indexes(steps, ctx)
         steps += _mysql_rewritten_by_renames(steps, ctx)
     steps = _order_views(steps, ctx)
     return tuple(sorted(steps, key=lambda op: _phase(op, ctx.dialect)))
@@ -281,8 +282,9 @@ def _loses_last_index(table: Table, fk: ForeignKey, steps: list[ops.Op]) -> bool
 def _implicit_foreign_key_indexes(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
     """DropIndex for the index InnoDB made for a dropped foreign key (it outlives the key).
 
-    InnoDB creates that index, named as the key, when no index covers the key's columns,
-    and drops it when one is created later, so it exists exactly when none covers them.
+    InnoDB creates that index (named as :func:`implicit_index_name` says) when no index
+    covers the key's columns, and drops it when one is created later, so it exists
+    exactly when none covers them.
     https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html
     """
     gone = {op.table.name for op in steps if isinstance(op, ops.DropTable)}
@@ -292,8 +294,24 @@ def _implicit_foreign_key_indexes(steps: list[ops.Op], ctx: Context) -> list[ops
             continue
         table = ctx.renamed.table(op.table)
         fk = op.foreign_key
-        if table is not None and fk.name and not _covering(table, fk.columns):
-            out.append(ops.DropIndex(op.table, Index(fk.name, fk.columns)))
+        if table is not None and not _covering(table, fk.columns):
+            out.append(ops.DropIndex(op.table, Index(implicit_index_name(fk), fk.columns)))
+    return out
+
+
+def _renamed_implicit_indexes(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:
+    """A renamed column's RenameColumn also renames the index InnoDB named after it, as a
+    new database would name it (InnoDB keeps the old name, and it reads as a user's)."""
+    old_names = {new: old for old, new in renames_of(steps).tables.items()}
+    out: list[ops.Op] = []
+    for op in steps:
+        table = ctx.current.table(old_names.get(op.table, op.table)) \
+            if isinstance(op, ops.RenameColumn) else None
+        if isinstance(op, ops.RenameColumn) and table is not None and any(
+                fk.columns[0] == op.old and implicit_index_name(fk) == op.old
+                and not _covering(table, fk.columns) for fk in table.foreign_keys):
+            op = ops.RenameColumn(op.table, op.old, op.new, op.column, implicit_index=True)
+        out.append(op)
     return out
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from autodiff.database import VERSION_TABLE
 from autodiff.dialects import Dialect
+from autodiff.innodb import made_for
 from autodiff.introspect.common import group, text
 from autodiff.model import (
     Check,
@@ -115,7 +116,7 @@ def _table(name: str, comment: str | None, default_collation: str, columns: list
             continue  # not modelled
         elif not non_unique and not _descending(parts):
             uniques.append(Unique(index_name, keys))  # a DESC one stays an index, as in sqla
-        elif not any(_made_for(fk, index_name, keys) for fk in foreign_keys):
+        elif not any(made_for(fk, index_name, keys) for fk in foreign_keys):
             plain.append(_index(index_name, parts))
     types = {c.name: c.type for c in cols}
     return Table(
@@ -125,16 +126,6 @@ def _table(name: str, comment: str | None, default_collation: str, columns: list
                      for n, clause in checks.items()),
         comment=comment or None,
     )
-
-
-def _made_for(fk: ForeignKey, index_name: str, keys: tuple[str, ...]) -> bool:
-    """Whether InnoDB made the index for ``fk``, which had none to use.
-
-    It is named as the constraint or, for an unnamed one, as its first column (``a``,
-    else ``a_2`` ...): https://dev.mysql.com/doc/refman/8.0/en/create-table-foreign-keys.html
-    """
-    return fk.columns == keys and (index_name == fk.name or re.fullmatch(
-        re.escape(keys[0]) + r"(_\d+)?", index_name) is not None)
 
 
 def _column(row: tuple[Any, ...], default_collation: str, checks: dict[str, str],

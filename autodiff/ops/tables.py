@@ -94,10 +94,13 @@ class RenameColumn(TableOp):
     old: str
     new: str
     column: Column | None = field(default=None, compare=False)
+    #: MySQL: the index InnoDB made for a foreign key is named after this column, and is
+    #: renamed with it (the plan sets this; the schema model does not hold that index).
+    implicit_index: bool = field(default=False, compare=False)
 
     def reverse(self) -> Op:
         column = self.column and replace(self.column, name=self.new)
-        return RenameColumn(self.table, self.new, self.old, column)
+        return RenameColumn(self.table, self.new, self.old, column, self.implicit_index)
 
     def describe(self) -> str:
         return f"rename column {self.table}.{self.old} to {self.new}"

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import ClassVar
 
 from autodiff import ops
+from autodiff.innodb import generated_name
 from autodiff.model import Column, ForeignKey, Table
 from autodiff.normalize import type_base
 from autodiff.render.base import Renderer
@@ -56,6 +57,10 @@ class MySQLRenderer(Renderer):
         # https://dev.mysql.com/doc/refman/8.0/en/ansi-diff-foreign-keys.html
         if fk.deferrable:
             self.unsupported(f"a DEFERRABLE foreign key ({', '.join(fk.columns)})")
+        if generated_name(fk.name):
+            # Left for InnoDB to give again: spelled out, it would name the key's index
+            # too, which InnoDB names after the first column when it names the key.
+            fk = replace(fk, name=None)
         return super().foreign_key_sql(fk)
 
     def table_options_sql(self, table: Table) -> str:
@@ -80,11 +85,16 @@ class MySQLRenderer(Renderer):
         RENAME COLUMN rewrites the check's expression but keeps its old name, CHANGE
         COLUMN creates the check anew. https://mariadb.com/kb/en/json-data-type/
         """
+        # In the same statement, so that if the index is not there nothing changes.
+        index = [f"RENAME INDEX {self.quote(op.old)} TO {self.quote(op.new)}"] \
+            if op.implicit_index else []
         if op.column is None or op.column.type != "json":
-            return super().rename_column_sql(op)
+            renamed = f"RENAME COLUMN {self.quote(op.old)} TO {self.quote(op.new)}"
+            return [self.alter_table(op.table, renamed, *index)]
         column = replace(op.column, name=op.new)
         definition = self.column_sql(Table(op.table, (column,)), column)
-        return [self.alter_table(op.table, f"CHANGE COLUMN {self.quote(op.old)} {definition}")]
+        return [self.alter_table(op.table, f"CHANGE COLUMN {self.quote(op.old)} {definition}",
+                                 *index)]
 
     def set_table_comment_sql(self, op: ops.SetTableComment) -> list[str]:
         """ALTER TABLE ... COMMENT = (an empty comment is no comment)."""
