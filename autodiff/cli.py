@@ -54,6 +54,11 @@ class Group(click.Group):
             if exc.hint:
                 click.echo(f"hint: {exc.hint}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:  # a command's own options: one line, like ours
+            where = exc.ctx.command_path if exc.ctx else ctx.command_path
+            click.echo(f"error: {exc.format_message()}", err=True)
+            click.echo(f"hint: see `{where} --help`", err=True)
+            ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
@@ -116,6 +121,8 @@ def generate(settings: Settings, message: str, renames: tuple[str, ...], empty: 
     if empty:
         click.echo(f"Wrote {api.generate_empty(settings.migrations, message, ext)}")
         return
+    if ext != "sql":
+        raise click.UsageError(f"--ext {ext} is for --empty: generated scripts are .sql")
     ask = None if no_input or not sys.stdin.isatty() else _confirm
     result = api.generate(
         settings.database(), settings.migrations, settings.require_models(), message,
@@ -126,7 +133,14 @@ def generate(settings: Settings, message: str, renames: tuple[str, ...], empty: 
 
 
 def _confirm(question: str) -> bool:
-    return click.confirm(question, default=False, err=True)
+    try:
+        return click.confirm(question, default=False, err=True)
+    except click.Abort as exc:
+        # click turns both Ctrl-D and Ctrl-C into Abort: end of input answers no.
+        if isinstance(exc.__context__, EOFError):
+            click.echo("", err=True)
+            return False
+        raise KeyboardInterrupt from None
 
 
 def _echo_generated(result: Generated, sql: bool) -> None:

@@ -7,6 +7,7 @@ line and message, never a traceback through autodiff.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import importlib.util
@@ -60,7 +61,8 @@ def _import_without_collecting(module_part: str, base_dir: Path) -> Any:
     and again while nothing is garbage yet: a third of the import's time (3.5 s -> 2.5 s
     measured, docs/benchmarks.md). Reference counting still frees what it can.
     """
-    with collector.paused():
+    # What the models print goes to stderr: stdout may be carrying a script (--sql).
+    with collector.paused(), contextlib.redirect_stdout(sys.stderr):
         return _import(module_part, base_dir)
 
 

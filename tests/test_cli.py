@@ -254,3 +254,46 @@ def test_reading_a_database_imports_no_sqlalchemy(empty_db: Database) -> None:
     done = subprocess.run([sys.executable, "-c", probe, empty_db.spec], capture_output=True,
                           text=True, check=True)
     assert done.stdout.strip() == "False", done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("args", "says", "where"), [
+    (["generate"], "Missing option '-m' / '--message'", "autodiff generate"),
+    (["generate", "-m", "x", "--ext", "zz"], "Invalid value for '--ext'", "autodiff generate"),
+    (["generate", "-m", "x", "--bogus"], "No such option '--bogus'", "autodiff generate"),
+    (["generate", "-m", "x", "--ext", "py"], "--ext py is for --empty", "autodiff generate"),
+    (["bogus"], "No such command 'bogus'", "autodiff"),
+], ids=["missing", "bad-choice", "unknown-option", "ext-without-empty", "unknown-command"])
+def test_usage_errors_are_one_line_and_a_hint(tmp_path: Path, args: list[str], says: str,
+                                              where: str) -> None:
+    write(tmp_path, "models.py", "from sqlalchemy import MetaData\nmetadata = MetaData()\n")
+    (tmp_path / "migrations").mkdir()
+    err = fails(run_cli(*args, "--db", "app.db", "--models", "models.py:metadata",
+                        cwd=tmp_path) if args != ["bogus"] else run_cli(*args, cwd=tmp_path), 2)
+    error, hint = err.splitlines()  # one line and a hint, no usage block
+    assert error.startswith("error: ") and says in error
+    assert hint == f"hint: see `{where} --help`"
+    assert not list((tmp_path / "migrations").iterdir())
+
+
+def test_what_the_models_print_stays_out_of_the_printed_script(tmp_path: Path) -> None:
+    write(tmp_path, "models.py", "from sqlalchemy import Column, Integer, MetaData, Table\n"
+                                 "print('hello from the models')\nmetadata = MetaData()\n"
+                                 "Table('t', metadata, Column('id', Integer, primary_key=True))\n")
+    (tmp_path / "migrations").mkdir()
+    done = run_cli("generate", "-m", "init", "--sql", "--db", "app.db", "--models",
+                   "models.py:metadata", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("-- 0001-init.sql: init\n")
+    assert "hello from the models" not in done.stdout
+    assert "hello from the models" in done.stderr
+
+
+def test_end_of_input_at_the_rename_question_answers_no() -> None:
+    from click.testing import CliRunner
+
+    from autodiff.cli import _confirm
+
+    with CliRunner().isolation(input=""):  # Ctrl-D: the prompt reads end of input
+        assert _confirm("Did you rename t.a to t.b?") is False
+    with CliRunner().isolation(input="y\n"):
+        assert _confirm("Did you rename t.a to t.b?") is True
