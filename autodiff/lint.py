@@ -23,11 +23,10 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from autodiff.model import Schema, Table
-from autodiff.safety import DESTRUCTIVE, LOCK, REWRITE
+from autodiff.safety import DESTRUCTIVE, FAILS, LOCK, REWRITE
 from autodiff.sqlsplit import Statement, split_sql
 from autodiff.typenames import normalize_type
 
-FAILS = "FAILS"
 EDITED = "EDITED"
 #: rule id -> (family, what it means). docs/review.md lists the same.
 RULES: dict[str, tuple[str, str]] = {
@@ -42,8 +41,9 @@ RULES: dict[str, tuple[str, str]] = {
                                      "writes to the table while it builds"),
     "unique-not-concurrently": (LOCK, "PostgreSQL ADD UNIQUE / PRIMARY KEY builds its index "
                                       "under an ACCESS EXCLUSIVE lock"),
-    "not-null-without-default": (LOCK, "PostgreSQL ADD COLUMN ... NOT NULL without a default "
-                                       "fails on a table that has rows"),
+    "not-null-without-default": (FAILS, "ADD COLUMN ... NOT NULL without a default fails on "
+                                        "a table that has rows (PostgreSQL), or at once "
+                                        "(SQLite)"),
     "set-not-null": (LOCK, "PostgreSQL SET NOT NULL scans the table under an ACCESS "
                            "EXCLUSIVE lock"),
     "volatile-default": (LOCK, "PostgreSQL ADD COLUMN with a volatile default (random(), "

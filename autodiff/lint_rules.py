@@ -90,11 +90,14 @@ def _add_column(lt: Linter, table: str, col: exp.Expr, not_valid: bool) -> Descr
     if lt.pg_lock(table) and volatile is not None:
         found.append(Finding("volatile-default", f"the volatile default {volatile} rewrites "
                                                  f"{table} under an ACCESS EXCLUSIVE lock"))
-    elif lt.pg_lock(table) and _has(constraints, exp.NotNullColumnConstraint) and not _has(
+    elif lt.dialect != "mysql" and table not in lt.created and _has(
+            constraints, exp.NotNullColumnConstraint) and not _has(
             constraints, exp.DefaultColumnConstraint):
+        # MySQL fills the rows with the type's implicit value instead.
+        when = "always: SQLite refuses it" if lt.dialect == "sqlite" else f"when {table} has rows"
         found.append(Finding("not-null-without-default", f"adding NOT NULL column {table}."
-                                                         f"{name} without a default fails when "
-                                                         f"{table} has rows"))
+                                                         f"{name} without a default fails "
+                                                         f"{when}"))
     if lt.pg_lock(table) and _has(constraints, exp.Reference):
         found.append(_fk_not_valid(table))
     return [(f"add column {table}.{name} ({lt.type_of(col.args.get('kind'))})", found)]

@@ -6,11 +6,15 @@ DESIGN section 8: ops that can lose data, rewrite a table, or take heavy locks.
 from __future__ import annotations
 
 from autodiff import ops
+from autodiff.model import Column
 from autodiff.typenames import widens_in_place
 
 DESTRUCTIVE = "DESTRUCTIVE"
 REWRITE = "REWRITES TABLE"
 LOCK = "HEAVY LOCK"
+FAILS = "FAILS"
+#: MySQL fills existing rows with the type's implicit default ('', 0, a zero date).
+IMPLICIT = "IMPLICIT DEFAULT"
 
 
 def warnings(op: ops.Op, dialect: str) -> list[str]:
@@ -33,9 +37,27 @@ def warnings(op: ops.Op, dialect: str) -> list[str]:
     elif isinstance(op, ops.AlterColumn) and dialect == "mysql" and op.changes & {
             "type", "nullable"}:
         found.append(f"{REWRITE}: MySQL copies the table to change a column's type or NULL")
+    found += [_without_default(op.table_name, c, dialect) for c in _not_null_added(op)]
     if dialect == "postgresql":
         found += _postgres_locks(op)
     return found
+
+
+def _not_null_added(op: ops.Op) -> list[Column]:
+    """Columns ``op`` adds NOT NULL with nothing to give the rows already there."""
+    added = [o.column for o in (op.ops if isinstance(op, ops.RebuildTable) else [op])
+             if isinstance(o, ops.AddColumn)]
+    return [c for c in added if not c.nullable and c.default is None and c.computed is None
+            and not c.autoincrement and c.identity is None]
+
+
+def _without_default(table: str, column: Column, dialect: str) -> str:
+    where = f"{table}.{column.name}"
+    if dialect == "mysql":
+        # https://dev.mysql.com/doc/refman/8.0/en/data-type-defaults.html
+        return (f"{IMPLICIT}: NOT NULL column {where} without a default: MySQL gives the rows "
+                f"already in {table} the type's implicit value ('', 0, a zero date)")
+    return f"{FAILS}: NOT NULL column {where} without a default fails if {table} has rows"
 
 
 def _loss(op: ops.Op) -> str:
@@ -66,8 +88,6 @@ def _postgres_locks(op: ops.Op) -> list[str]:
         return [f"{LOCK}: CREATE INDEX without CONCURRENTLY blocks writes to {op.table}"]
     if isinstance(op, ops.AlterColumn) and "nullable" in op.changes and not op.desired.nullable:
         return [f"{LOCK}: SET NOT NULL scans {op.table} under an ACCESS EXCLUSIVE lock"]
-    if isinstance(op, ops.AddColumn) and not op.column.nullable and op.column.default is None:
-        return [f"{LOCK}: NOT NULL column without a default fails on a non-empty {op.table}"]
     if isinstance(op, ops.AddForeignKey):
         return [f"{LOCK}: validating the foreign key scans {op.table} (NOT VALID avoids it)"]
     return []

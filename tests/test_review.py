@@ -31,6 +31,12 @@ CASES = [
      [("add column students.age (integer)", ["not-null-without-default"])]),
     ("postgresql", "ALTER TABLE students ADD COLUMN age integer NOT NULL DEFAULT 0",
      [("add column students.age (integer)", [])]),
+    ("sqlite", "ALTER TABLE students ADD COLUMN age integer NOT NULL",
+     [("add column students.age (integer)", ["not-null-without-default"])]),
+    ("mysql", "ALTER TABLE students ADD COLUMN age integer NOT NULL",  # filled with 0
+     [("add column students.age (int)", [])]),
+    ("postgresql", "CREATE TABLE n (a int); ALTER TABLE n ADD COLUMN b int NOT NULL",
+     [("create table n", []), ("add column n.b (integer)", [])]),
     ("postgresql", "ALTER TABLE s ADD COLUMN t uuid DEFAULT gen_random_uuid()",
      [("add column s.t (uuid)", ["volatile-default"])]),
     ("postgresql", "ALTER TABLE s ADD COLUMN n bigserial",

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from autodiff import ops
 from autodiff.database import Database
-from autodiff.model import Column
-from autodiff.safety import DESTRUCTIVE, LOCK, REWRITE, warnings
+from autodiff.model import Column, Computed, PrimaryKey, Table
+from autodiff.safety import DESTRUCTIVE, FAILS, IMPLICIT, LOCK, REWRITE, warnings
 from autodiff.typenames import narrows, widens_in_place
 
 CODE = Column("code", "varchar(20)")
@@ -94,3 +94,29 @@ def test_postgres_rewrites_where_we_say_it_does(empty_db: Database, current: str
     after = rows(db, "SELECT relfilenode FROM pg_class WHERE relname = 't'")
     assert (before != after) is rewrite
     assert rows(db, "SELECT c::text FROM t")[0][0].split(".")[0] == "7"
+
+
+EMAIL = Column("email", "varchar(100)", nullable=False)
+
+
+@pytest.mark.parametrize(("column", "flagged"), [
+    (EMAIL, True),
+    (replace(EMAIL, default="''"), False),
+    (replace(EMAIL, nullable=True), False),
+    (Column("n", "integer", nullable=False, autoincrement=True), False),
+    (Column("twice", "integer", nullable=False, computed=Computed("age * 2", True)), False),
+], ids=["no-default", "default", "nullable", "numbered", "generated"])
+def test_a_not_null_column_without_a_default_is_flagged_by_what_each_server_does(
+        column: Column, flagged: bool) -> None:
+    add = ops.AddColumn("students", column)
+    for dialect, label in (("postgresql", FAILS), ("sqlite", FAILS), ("mysql", IMPLICIT)):
+        found = [w for w in warnings(add, dialect) if w.startswith((FAILS, IMPLICIT))]
+        assert len(found) == flagged
+        if flagged:
+            assert found[0].startswith(f"{label}: NOT NULL column students.{column.name} "
+                                       "without a default")
+    assert not any(w.startswith(LOCK) for w in warnings(add, "postgresql"))
+    table = Table("students", (Column("id", "integer", nullable=False),), PrimaryKey(("id",)))
+    rebuild = ops.RebuildTable(table, replace(table, columns=(*table.columns, column)), (add,),
+                               (("id", "id"),))
+    assert any(w.startswith(FAILS) for w in warnings(rebuild, "sqlite")) is flagged
