@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from autodiff import ops
 from autodiff.model import Column
+from autodiff.normalize import type_base
 from autodiff.typenames import widens_in_place
 
 DESTRUCTIVE = "DESTRUCTIVE"
@@ -38,6 +39,11 @@ def warnings(op: ops.Op, dialect: str) -> list[str]:
             "type", "nullable"}:
         found.append(f"{REWRITE}: MySQL copies the table to change a column's type or NULL")
     found += [_without_default(op.table_name, c, dialect) for c in _not_null_added(op)]
+    if dialect == "mysql" and isinstance(op, ops.AlterColumn) and "nullable" in op.changes \
+            and not op.desired.nullable and type_base(op.desired.type) == "timestamp":
+        # MySQL refuses NOT NULL over a NULL, except in a TIMESTAMP: it stores the time.
+        found.append(f"{IMPLICIT}: rows holding NULL in {op.table}.{op.desired.name} get "
+                     "the current time (MySQL's TIMESTAMP NOT NULL)")
     if dialect == "postgresql":
         found += _postgres_locks(op)
     return found

@@ -215,6 +215,8 @@ def fill(target: Scratch, shadow: Scratch, a: Schema, b: Schema, renames: Rename
             for i in range(ROWS_PER_TABLE):
                 row = _row(table, a, rnd, i, done)
                 mapped = _in_b(row, table, b, renames)
+                if mapped and _stamped_by_mysql(b, *mapped):
+                    continue
                 if _insert_both(d, conn_a, conn_b, _insert(d, table.name, row),
                                 _insert(d, *mapped) if mapped else None):
                     done[table.name].append(row)
@@ -222,6 +224,16 @@ def fill(target: Scratch, shadow: Scratch, a: Schema, b: Schema, renames: Rename
         conn_a.close()
         conn_b.close()
     return sum(len(rows) for rows in done.values())
+
+
+def _stamped_by_mysql(b: Schema, name: str, row: dict[str, str]) -> bool:
+    """Whether ``row`` puts NULL in a NOT NULL TIMESTAMP of ``b`` on MySQL, which stores the
+    current time instead, on INSERT and on ALTER ... MODIFY alike: the shadow accepts
+    such a row, and the migration changes it (generate marks that IMPLICIT DEFAULT)."""
+    table = b.table(name)
+    return b.dialect == "mysql" and table is not None and any(
+        value == "NULL" and not c.nullable and type_base(c.type) == "timestamp"
+        for c in table.columns for col, value in row.items() if c.name == col)
 
 
 def _insert_both(d: Any, conn_a: Any, conn_b: Any, sql_a: str, sql_b: str | None) -> bool:

@@ -120,3 +120,17 @@ def test_a_not_null_column_without_a_default_is_flagged_by_what_each_server_does
     rebuild = ops.RebuildTable(table, replace(table, columns=(*table.columns, column)), (add,),
                                (("id", "id"),))
     assert any(w.startswith(FAILS) for w in warnings(rebuild, "sqlite")) is flagged
+
+
+def test_mysql_setting_not_null_on_a_timestamp_says_nulls_become_the_time() -> None:
+    at = Column("seen", "timestamp(3)")
+    change = ops.AlterColumn("visits", at, replace(at, nullable=False), frozenset({"nullable"}),
+                             "mysql")
+    assert [w for w in warnings(change, "mysql") if w.startswith(IMPLICIT)] == [
+        f"{IMPLICIT}: rows holding NULL in visits.seen get the current time (MySQL's "
+        "TIMESTAMP NOT NULL)"]
+    number = ops.AlterColumn("visits", replace(at, type="int"),
+                             replace(at, type="int", nullable=False), frozenset({"nullable"}),
+                             "mysql")
+    assert not [w for w in warnings(number, "mysql") if w.startswith(IMPLICIT)]  # refused
+    assert not [w for w in warnings(change, "postgresql") if w.startswith(IMPLICIT)]
