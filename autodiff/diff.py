@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from autodiff import ops
 from autodiff.dialects import dialect_for
+from autodiff.innodb import generated_name
 from autodiff.model import Check, Column, ForeignKey, Index, Schema, Table, Unique
 from autodiff.normalize import RULES, normalize_expression
 
@@ -261,8 +262,16 @@ def _rename_table(table: Table, new_name: str, columns: Mapping[str, str], renam
     def fk(f: ForeignKey) -> ForeignKey:
         ref = renames.tables.get(f.ref_table, f.ref_table)
         ref_cols = {old: new for (t, old), new in renames.columns.items() if t == ref}
-        return replace(f, columns=cols(f.columns), ref_table=ref,
+        return replace(f, name=fk_name(f.name), columns=cols(f.columns), ref_table=ref,
                        ref_columns=tuple(ref_cols.get(c, c) for c in f.ref_columns))
+
+    def fk_name(name: str | None) -> str | None:
+        # MySQL's RENAME TABLE renames the names InnoDB generated: t_ibfk_1 -> new_ibfk_1.
+        # https://dev.mysql.com/doc/refman/8.0/en/rename-table.html
+        prefix = f"{table.name}_ibfk_"
+        if dialect == "mysql" and name and name.startswith(prefix) and generated_name(name):
+            return f"{new_name}_ibfk_{name[len(prefix):]}"
+        return name
 
     def column(c: Column) -> Column:
         computed = c.computed and replace(c.computed, expression=expr(c.computed.expression))
