@@ -28,7 +28,7 @@ from autodiff import __version__, collector, model
 from autodiff.cachefiles import cache_dir, write_atomically
 from autodiff.database import Database, parse_database
 from autodiff.dialects import dialect_for
-from autodiff.errors import ConnectionFailed
+from autodiff.errors import ConnectionFailed, ScriptFailed
 from autodiff.model import Schema
 from autodiff.runner import Session, session
 from autodiff.scripts import Script
@@ -110,6 +110,20 @@ def replay(scratch: Database, scripts: list[Script],
             on_session(s)
         s.ensure_managed()
         s.run(scripts)
+
+
+@contextmanager
+def replay_failures() -> Iterator[None]:
+    """A script failing in a replay, said as such: the runner's hint speaks of the
+    database it ran on, here a scratch one."""
+    try:
+        yield
+    except ScriptFailed as exc:
+        raise ScriptFailed(f"replaying the migrations into a scratch database failed: "
+                           f"{exc.message}",
+                           hint="your database was not touched; the script must run on a "
+                                "database built by the scripts before it",
+                           details=exc.details) from None
 
 
 def replay_server(db: Database) -> str:
@@ -227,7 +241,8 @@ class _Replay:
 
         if self.like is not None:
             create_scratch(self.scratch, self.like)
-        replay(self.scratch, self.scripts, self._attach)
+        with replay_failures():
+            replay(self.scratch, self.scripts, self._attach)
         return introspect(self.scratch)
 
     def _run(self) -> None:

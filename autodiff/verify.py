@@ -31,6 +31,7 @@ from autodiff.head import (
     encode_schema,
     plain,
     replay,
+    replay_failures,
     replay_server,
     scratch_database,
 )
@@ -117,7 +118,8 @@ def _read(path: Path) -> Schema | None:
 
 def _result_from_replay(db: Database, scripts: list[Script], name: str, text: str) -> Schema:
     with scratch_database(db) as scratch:
-        replay(scratch, scripts)
+        with replay_failures():
+            replay(scratch, scripts)
         return _applied_to_replay(scratch, scripts, name, text)
 
 

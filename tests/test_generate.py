@@ -670,3 +670,20 @@ def test_an_unnamed_foreign_keys_index_follows_its_changes(
     assert "clean" in cli(tmp_path, "check")
     table = "members" if "players=members" in flags else "players"
     assert rows(fresh_db, f"SELECT id FROM {table}") == [(1,)]
+
+
+def test_a_committed_script_failing_in_the_replay_is_said_to_fail_there(
+        fresh_db: Database, tmp_path: Path) -> None:
+    project(tmp_path, fresh_db)
+    student_models(tmp_path)
+    cli(tmp_path, "generate", "-m", "init")
+    cli(tmp_path, "upgrade")
+    write(tmp_path / "migrations", "0002-bad.sql", "ALTER TABLE nosuch ADD COLUMN zz integer;\n")
+    done = run_cli("generate", "-m", "next", cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    error, hint = [line for line in done.stderr.splitlines()
+                   if line.startswith(("error:", "hint:"))]
+    assert error.startswith("error: replaying the migrations into a scratch database failed: "
+                            "0002-bad.sql failed at line 1")
+    assert hint.startswith("hint: your database was not touched")
+    assert autodiff.get_db_version(fresh_db) == 1
