@@ -44,6 +44,13 @@ def common_options(func: F) -> F:
 class Group(click.Group):
     """Turns AutodiffError into one line plus a hint on stderr and its exit code."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:  # an option before the command
+            _usage_error(ctx, exc)
+            raise  # not reached: ctx.exit raises
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -54,14 +61,19 @@ class Group(click.Group):
             if exc.hint:
                 click.echo(f"hint: {exc.hint}", err=True)
             ctx.exit(exc.exit_code)
-        except click.UsageError as exc:  # a command's own options: one line, like ours
-            where = exc.ctx.command_path if exc.ctx else ctx.command_path
-            click.echo(f"error: {exc.format_message()}", err=True)
-            click.echo(f"hint: see `{where} --help`", err=True)
-            ctx.exit(2)
+        except click.UsageError as exc:  # a command's own options
+            _usage_error(ctx, exc)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+
+
+def _usage_error(ctx: click.Context, exc: click.UsageError) -> None:
+    """One line and a hint, like autodiff's own errors, not click's usage block."""
+    where = exc.ctx.command_path if exc.ctx else ctx.command_path
+    click.echo(f"error: {exc.format_message()}", err=True)
+    click.echo(f"hint: see `{where} --help`", err=True)
+    ctx.exit(2)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -262,13 +262,15 @@ def test_reading_a_database_imports_no_sqlalchemy(empty_db: Database) -> None:
     (["generate", "-m", "x", "--bogus"], "No such option '--bogus'", "autodiff generate"),
     (["generate", "-m", "x", "--ext", "py"], "--ext py is for --empty", "autodiff generate"),
     (["bogus"], "No such command 'bogus'", "autodiff"),
-], ids=["missing", "bad-choice", "unknown-option", "ext-without-empty", "unknown-command"])
+    (["--bogus", "status"], "No such option '--bogus'", "autodiff"),
+], ids=["missing", "bad-choice", "unknown-option", "ext-without-empty", "unknown-command",
+        "option-before-the-command"])
 def test_usage_errors_are_one_line_and_a_hint(tmp_path: Path, args: list[str], says: str,
                                               where: str) -> None:
     write(tmp_path, "models.py", "from sqlalchemy import MetaData\nmetadata = MetaData()\n")
     (tmp_path / "migrations").mkdir()
-    err = fails(run_cli(*args, "--db", "app.db", "--models", "models.py:metadata",
-                        cwd=tmp_path) if args != ["bogus"] else run_cli(*args, cwd=tmp_path), 2)
+    options = ["--db", "app.db", "--models", "models.py:metadata"]
+    err = fails(run_cli(*args, *(options if args[0] == "generate" else []), cwd=tmp_path), 2)
     error, hint = err.splitlines()  # one line and a hint, no usage block
     assert error.startswith("error: ") and says in error
     assert hint == f"hint: see `{where} --help`"
