@@ -110,7 +110,8 @@ def _generate(req: Request, scripts: list[Script], declared: Declared,
     hints, desired = declared.hints, declared.schema
     current = head.schema()
     current, desired = managed_parts(current, desired, req.ignore)
-    renames = _merge(_pending_hints(hints, current, req.renames), req.renames)
+    given = _by_new_table_names(req.renames)
+    renames = _merge(_pending_hints(hints, current, given), given)
     _check_renames(renames, current, desired)
     renames, notes = _settle_renames(current, desired, renames, req.ask)
     current, desired = managed_parts(current, desired, req.ignore, renames)
@@ -261,6 +262,13 @@ def _pending_hints(hints: Renames, current: Schema, given: Renames) -> Renames:
 def _stale_hint(where: str, old: str) -> ConfigError:
     return ConfigError(f'the models\' info={{"renamed_from": ...}} on {where} names {old}, '
                        "which is not at head", hint="fix the old name, or remove the hint")
+
+
+def _by_new_table_names(given: Renames) -> Renames:
+    """``given`` with each column of a renamed table keyed by its new name, however the
+    user named it (``--rename players=members --rename players.team_id=squad_id``)."""
+    return Renames(given.tables, {(given.tables.get(table, table), old): new
+                                  for (table, old), new in given.columns.items()})
 
 
 def _merge(hints: Renames, given: Renames) -> Renames:

@@ -687,3 +687,19 @@ def test_a_committed_script_failing_in_the_replay_is_said_to_fail_there(
                             "0002-bad.sql failed at line 1")
     assert hint.startswith("hint: your database was not touched")
     assert autodiff.get_db_version(fresh_db) == 1
+
+
+@pytest.mark.parametrize("column_of", ["students", "pupils"], ids=["old-name", "new-name"])
+def test_a_renamed_tables_column_may_be_named_by_either_name(tmp_path: Path,
+                                                             column_of: str) -> None:
+    db = Database("sqlite", str(tmp_path / "app.db"), path=tmp_path / "app.db")
+    project(tmp_path, db)
+    student_models(tmp_path, 'last_name: Mapped[str] = mapped_column(String(50))\n')
+    cli(tmp_path, "generate", "-m", "init")
+    student_models(tmp_path, '__tablename__ = "pupils"\n'
+                             'surname: Mapped[str] = mapped_column(String(50))\n')
+    cli(tmp_path, "generate", "-m", "rename", "--rename", "students=pupils",
+        "--rename", f"{column_of}.last_name=surname")
+    text = sql_of(tmp_path, "0002")
+    assert "rename table students to pupils" in text
+    assert "rename column pupils.last_name to surname" in text
