@@ -8,7 +8,7 @@ from __future__ import annotations
 from autodiff import ops
 from autodiff.model import Column
 from autodiff.normalize import type_base
-from autodiff.typenames import widens_in_place
+from autodiff.typenames import appends_members, widens_in_place
 
 DESTRUCTIVE = "DESTRUCTIVE"
 REWRITE = "REWRITES TABLE"
@@ -36,7 +36,8 @@ def warnings(op: ops.Op, dialect: str) -> list[str]:
         found.append(f"{REWRITE}: PostgreSQL rewrites {tables} to convert their columns to "
                      "the new type (ACCESS EXCLUSIVE lock)")
     elif isinstance(op, ops.AlterColumn) and dialect == "mysql" and op.changes & {
-            "type", "nullable"}:
+            "type", "nullable"} and not (op.changes <= {"type"} and appends_members(
+            op.current.type, op.desired.type)):
         found.append(f"{REWRITE}: MySQL copies the table to change a column's type or NULL")
     found += [_without_default(op.table_name, c, dialect) for c in _not_null_added(op)]
     if dialect == "mysql" and isinstance(op, ops.AlterColumn) and "nullable" in op.changes \
@@ -71,6 +72,9 @@ def _loss(op: ops.Op) -> str:
         return f"every row of {op.table.name} is lost"
     if isinstance(op, ops.DropColumn):
         return f"the values of {op.table}.{op.column.name} are lost"
+    if isinstance(op, ops.AlterColumn) and "type" not in op.changes:
+        return (f"the generated column {op.table}.{op.current.name} is computed again from "
+                "its new expression")
     if isinstance(op, ops.AlterColumn):
         return (f"{op.table}.{op.current.name} {op.current.type} -> {op.desired.type} may "
                 "truncate or fail to convert values")

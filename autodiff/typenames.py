@@ -243,6 +243,22 @@ def narrows(old: str, new: str, dialect: str) -> bool:
     return True
 
 
+def appends_members(old: str, new: str) -> bool:
+    """Whether MySQL's ``ENUM``/``SET`` ``new`` only adds members after ``old``'s in the
+    same storage size, which MySQL does in place, without copying the table.
+    https://dev.mysql.com/doc/refman/8.0/en/innodb-online-ddl-operations.html#online-ddl-column-operations
+    """
+    base = type_base(old)
+    if base not in ("enum", "set") or type_base(new) != base:
+        return False
+    before, after = _quoted_values(old), _quoted_values(new)
+    if after[:len(before)] != before or len(after) <= len(before):
+        return False
+    if base == "enum":  # one byte up to 255 members, two after
+        return (len(before) <= 255) == (len(after) <= 255)
+    return (len(before) + 7) // 8 == (len(after) + 7) // 8  # SET: a bit per member
+
+
 def widens_in_place(old: str, new: str) -> bool:
     """Whether PostgreSQL changes ``old`` to ``new`` without rewriting the table.
 

@@ -134,3 +134,28 @@ def test_mysql_setting_not_null_on_a_timestamp_says_nulls_become_the_time() -> N
                              "mysql")
     assert not [w for w in warnings(number, "mysql") if w.startswith(IMPLICIT)]  # refused
     assert not [w for w in warnings(change, "postgresql") if w.startswith(IMPLICIT)]
+
+
+@pytest.mark.parametrize(("old", "new", "in_place"), [
+    ("enum('a','b')", "enum('a','b','c')", True),
+    ("enum('a','b')", "enum('c','a','b')", False),  # not appended: a copy
+    ("enum('a','b')", "enum('a')", False),
+    ("set('a','b')", "set('a','b','c')", True),
+    ("set('a','b','c','d','e','f','g','h')", "set('a','b','c','d','e','f','g','h','i')", False),
+    ("varchar(10)", "varchar(20)", False),
+])
+def test_mysql_appending_enum_members_is_no_rewrite(old: str, new: str, in_place: bool) -> None:
+    change = ops.AlterColumn("t", Column("c", old), Column("c", new), frozenset({"type"}),
+                             "mysql")
+    assert (not any(w.startswith(REWRITE) for w in warnings(change, "mysql"))) is in_place
+    with_null = ops.AlterColumn("t", Column("c", old), Column("c", new, nullable=False),
+                                frozenset({"type", "nullable"}), "mysql")
+    assert any(w.startswith(REWRITE) for w in warnings(with_null, "mysql"))
+
+
+def test_a_new_generation_expression_is_said_as_such() -> None:
+    q = Column("q", "int", computed=Computed("k * 2", True))
+    change = ops.AlterColumn("t", q, replace(q, computed=Computed("k * 3", True)),
+                             frozenset({"computed"}), "mysql")
+    assert [w for w in warnings(change, "mysql") if w.startswith(DESTRUCTIVE)] == [
+        f"{DESTRUCTIVE}: the generated column t.q is computed again from its new expression"]
