@@ -140,4 +140,5 @@ def _user_error(exc: BaseException) -> str:
     user = [f for f in frames if "site-packages" not in f.filename
             and not f.filename.startswith(("<", _PACKAGE_DIR))]
     where = f"{user[-1].filename}:{user[-1].lineno}: " if user else ""
-    return f"error in models: {where}{type(exc).__name__}: {exc}"
+    text = f": {exc}" if str(exc) else ""  # sys.exit() has nothing to say
+    return f"error in models: {where}{type(exc).__name__}{text}"

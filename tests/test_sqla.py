@@ -199,6 +199,13 @@ def test_errors_in_models_are_one_line_config_errors(tmp_path: Path, text: str, 
         assert str(folder / "models.py") in message  # the user's own file, by its full path
 
 
+def test_a_quiet_exit_in_the_models_ends_the_line_with_its_type(tmp_path: Path) -> None:
+    write(tmp_path, "models.py", "import sys\n\nsys.exit()\n")
+    with pytest.raises(ConfigError) as caught:
+        load_models("models.py:Base", tmp_path)
+    assert str(caught.value).endswith("models.py:3: SystemExit")
+
+
 GC_PROBE = """
 import gc
 ENABLED_WHILE_IMPORTED = gc.isenabled()
