@@ -113,17 +113,21 @@ def replay(scratch: Database, scripts: list[Script],
 
 
 @contextmanager
-def replay_failures() -> Iterator[None]:
-    """A script failing in a replay, said as such: the runner's hint speaks of the
-    database it ran on, here a scratch one."""
+def scratch_failures(what: str, hint: str) -> Iterator[None]:
+    """A script failing in a scratch database, said as such (``what: `` before the
+    runner's message, ``hint`` instead of its hint, which speaks of the database the
+    script ran on as if it were the user's)."""
     try:
         yield
     except ScriptFailed as exc:
-        raise ScriptFailed(f"replaying the migrations into a scratch database failed: "
-                           f"{exc.message}",
-                           hint="your database was not touched; the script must run on a "
-                                "database built by the scripts before it",
-                           details=exc.details) from None
+        raise ScriptFailed(f"{what}: {exc.message}", hint=hint, details=exc.details) from None
+
+
+def replay_failures() -> contextlib.AbstractContextManager[None]:
+    """:func:`scratch_failures` for a replay of the migrations."""
+    return scratch_failures("replaying the migrations into a scratch database failed",
+                            hint="your database was not touched; the script must run on a "
+                                 "database built by the scripts before it")
 
 
 def replay_server(db: Database) -> str:

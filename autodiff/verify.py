@@ -24,7 +24,7 @@ from autodiff.database import Database
 from autodiff.dialects import dialect_for
 from autodiff.diff import diff
 from autodiff.drift import without_ignored
-from autodiff.errors import AutodiffError, ScriptFailed
+from autodiff.errors import AutodiffError
 from autodiff.head import (
     LAYOUT,
     decode_schema,
@@ -34,6 +34,7 @@ from autodiff.head import (
     replay_failures,
     replay_server,
     scratch_database,
+    scratch_failures,
 )
 from autodiff.model import Schema, Table
 from autodiff.runner import session
@@ -210,12 +211,7 @@ def _build(scratch: Database, schema: Schema) -> None:
 
 def _apply(scratch: Database, name: str, text: str, version: int = 1) -> None:
     script = Script(version, Path(name), "sql", text.encode("utf-8"))
-    try:
-        with session(scratch) as s:
-            s.apply(script, version - 1)
-    except ScriptFailed as exc:
-        # The runner's hint speaks of the database the script ran on: here a scratch one.
-        raise ScriptFailed(f"the proof failed: {exc.message}",
-                           hint="it ran in a scratch database built at head; nothing was "
-                                "written and your database was not touched (--no-verify "
-                                "writes the script anyway)", details=exc.details) from None
+    with scratch_failures("the proof failed", hint="it ran in a scratch database built at "
+                          "head; nothing was written and your database was not touched "
+                          "(--no-verify writes the script anyway)"), session(scratch) as s:
+        s.apply(script, version - 1)
