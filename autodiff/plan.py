@@ -305,14 +305,18 @@ def _renamed_implicit_indexes(steps: list[ops.Op], ctx: Context) -> list[ops.Op]
     old_names = {new: old for old, new in renames_of(steps).tables.items()}
     out: list[ops.Op] = []
     for op in steps:
-        table = ctx.current.table(old_names.get(op.table, op.table)) \
-            if isinstance(op, ops.RenameColumn) else None
-        if isinstance(op, ops.RenameColumn) and table is not None and any(
-                fk.columns[0] == op.old and implicit_index_name(fk) == op.old
-                and not _covering(table, fk.columns) for fk in table.foreign_keys):
+        if isinstance(op, ops.RenameColumn) and _names_an_implicit_index(
+                ctx.current.table(old_names.get(op.table, op.table)), op.old):
             op = ops.RenameColumn(op.table, op.old, op.new, op.column, implicit_index=True)
         out.append(op)
     return out
+
+
+def _names_an_implicit_index(table: Table | None, column: str) -> bool:
+    return table is not None and any(
+        fk.columns[0] == column == implicit_index_name(fk)
+        and not _covering(table, fk.columns)
+        for fk in table.foreign_keys)
 
 
 def _views_over_retyped_columns(steps: list[ops.Op], ctx: Context) -> list[ops.Op]:

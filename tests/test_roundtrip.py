@@ -231,9 +231,10 @@ def _stamped_by_mysql(b: Schema, name: str, row: dict[str, str]) -> bool:
     current time instead, on INSERT and on ALTER ... MODIFY alike: the shadow accepts
     such a row, and the migration changes it (generate marks that IMPLICIT DEFAULT)."""
     table = b.table(name)
-    return b.dialect == "mysql" and table is not None and any(
-        value == "NULL" and not c.nullable and type_base(c.type) == "timestamp"
-        for c in table.columns for col, value in row.items() if c.name == col)
+    columns = [table.column(col) for col, value in row.items() if value == "NULL"] \
+        if b.dialect == "mysql" and table is not None else []
+    return any(c is not None and not c.nullable and type_base(c.type) == "timestamp"
+               for c in columns)
 
 
 def _insert_both(d: Any, conn_a: Any, conn_b: Any, sql_a: str, sql_b: str | None) -> bool:
